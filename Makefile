@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ncoal: notification coalescing for vhost_net and virtio_net (Linux 6.12).
+#
+#   make demo      build everything, boot the two-level VM stack, show
+#                  stock vs coalesced side by side
+#   make check     all tests (unit, build, style, VM integration)
+#   make           build vhost_net.ko and virtio_net.ko into build/
+#   make deps      install the Debian packages the project needs
+#
+# KDIR (kernel build dir) and KSRC (matching kernel tree or linux-source
+# tarball) select another target kernel; see README.md.
+
+SHELL := /bin/bash
+BUILD := $(CURDIR)/build
+export NCOAL_BUILD := $(BUILD)
+
+.PHONY: all modules deps check demo bench unit checkpatch sparse vm-test \
+	tools clean help
+
+all: modules
+
+help:
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@scripts/deps.sh
+
+# Build with W=1; stray warnings in our own files fail the build.
+modules: deps
+	@scripts/build.sh
+
+tools: deps
+	@$(MAKE) -s -C tools/vhost_net_drv
+	@if [ -f tools/testing/ncoal/Makefile ]; then \
+		$(MAKE) -s -C tools/testing/ncoal; fi
+
+unit: deps
+	@scripts/check.sh unit
+
+checkpatch: deps
+	@scripts/check.sh checkpatch
+
+vm-test: modules tools
+	@scripts/check.sh vm
+
+check: deps
+	@scripts/check.sh all
+
+demo: modules tools
+	@scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+	-@$(MAKE) -s -C tools/vhost_net_drv clean 2>/dev/null
+	-@$(MAKE) -s -C tools/testing/ncoal clean 2>/dev/null

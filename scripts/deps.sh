@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install every Debian package the project needs. Idempotent: packages
+# already installed are not touched, so a second run costs a second.
+# The 6.12 kernel packages are the meta packages; the concrete version is
+# whatever the archive carries today.
+
+set -euo pipefail
+
+PKGS=(
+	# kernel: source (the upstream files our series patches), headers and
+	# image (the test VMs boot it; its modules are the stock baseline)
+	linux-source-6.12 linux-headers-6.12-amd64 linux-image-6.12-amd64
+	# build and static checks
+	build-essential bc bison flex libelf-dev libssl-dev kmod xz-utils
+	sparse codespell perl python3 git
+	# VM rig
+	qemu-system-x86 busybox-static cpio iproute2 ethtool procps
+	# traffic and measurement
+	iperf3 socat
+	# QEMU relay build (issue 5)
+	ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev meson
+	python3-venv dpkg-dev
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	case "$p" in \#*) continue ;; esac
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
