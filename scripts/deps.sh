@@ -16,7 +16,7 @@ PKGS=(
 	build-essential bc bison flex libelf-dev libssl-dev kmod xz-utils
 	sparse codespell perl python3 git
 	# VM rig
-	qemu-system-x86 busybox-static cpio iproute2 ethtool procps
+	qemu-system-x86 busybox-static cpio iproute2 iputils-ping ethtool procps
 	# traffic and measurement
 	iperf3 socat
 	# QEMU relay build (issue 5)

@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkinitramfs.sh l1|l2|probe OUT: build an initramfs for the test VMs.
+#
+#   l1     the test host: busybox, the 9p modules; its init mounts this
+#          machine's root over 9p (read-only) and runs the command the
+#          runner put in the output share (scripts/vm.d/l1-init).
+#   l2     the guest: busybox, our virtio_net.ko (and the stock one for
+#          comparison), iperf3 and ethtool with their libraries, our
+#          static test tools; its init brings eth0 up and serves commands
+#          on TCP port 7000 (scripts/vm.d/l2-init).
+#   probe  an init that prints a marker and powers off (KVM probe).
+
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kind=${1:?usage: mkinitramfs.sh l1|l2|probe OUT}
+out=${2:?usage: mkinitramfs.sh l1|l2|probe OUT}
+kver=$(ncoal_kver)
+mods=/lib/modules/$kver
+work=$(mktemp -d "$NCOAL_BUILD/initramfs.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+mkdir -p "$work"/{bin,sbin,lib,lib64,proc,sys,dev,tmp,run,etc,newroot,root}
+cp /bin/busybox "$work/bin/busybox"
+for a in sh mount insmod mkdir cat echo sleep poweroff; do
+	ln -s busybox "$work/bin/$a"
+done
+
+# Stock module, decompressed (busybox insmod does not read .ko.xz).
+add_mod() {
+	local name=$1 dest=${2:-$1} f
+
+	f=$(find "$mods/kernel" -name "$name.ko*" | head -n1)
+	[ -n "$f" ] || die "module $name not found in $mods"
+	case "$f" in
+	*.xz) xz -dc "$f" > "$work/lib/$dest.ko" ;;
+	*) cp "$f" "$work/lib/$dest.ko" ;;
+	esac
+}
+
+# A dynamically linked program and the libraries it needs.
+add_bin() {
+	local bin lib
+
+	bin=$(command -v "$1") || die "$1 not installed; run 'make deps'"
+	cp -L "$bin" "$work/bin/"
+	for lib in $(ldd "$bin" | grep -oE '/[^ ]+'); do
+		mkdir -p "$work$(dirname "$lib")"
+		cp -Ln "$lib" "$work$lib"
+	done
+}
+
+case "$kind" in
+probe)
+	cat > "$work/init" <<'EOI'
+#!/bin/sh
+echo NCOAL_KVM_PROBE_OK
+poweroff -f
+EOI
+	;;
+l1)
+	for m in netfs 9pnet 9pnet_virtio 9p; do
+		add_mod "$m"
+	done
+	cp "$NCOAL_ROOT/scripts/vm.d/l1-init" "$work/init"
+	;;
+l2)
+	[ -f "$NCOAL_BUILD/virtio_net.ko" ] || die "build the modules first ('make modules')"
+	add_mod failover
+	add_mod net_failover
+	add_mod virtio_net virtio_net_stock
+	cp "$NCOAL_BUILD/virtio_net.ko" "$work/lib/virtio_net.ko"
+	add_bin iperf3
+	add_bin ethtool
+	for t in "$NCOAL_BUILD"/l2-tools/*; do
+		[ -x "$t" ] && cp "$t" "$work/bin/"
+	done
+	cp "$NCOAL_ROOT/scripts/vm.d/l2-init" "$work/init"
+	cp "$NCOAL_ROOT/scripts/vm.d/l2-exec" "$work/bin/l2-exec"
+	echo "root:x:0:0:root:/root:/bin/sh" > "$work/etc/passwd"
+	echo "root:x:0:" > "$work/etc/group"
+	;;
+*)
+	die "unknown initramfs kind $kind"
+	;;
+esac
+chmod +x "$work/init"
+
+(cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,265 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the VM tests. Sourced by run.sh and by every test; runs in
+# the test host (L1, see scripts/vm). The guest (L2) is started once and
+# shared by the tests that follow; a test that needs a fresh guest calls
+# l2_restart.
+#
+# Network:  L1 tap0 10.0.2.1/24  <-- vhost-net -->  L2 eth0 10.0.2.2/24
+
+NCOAL_ROOT=${NCOAL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
+NCOAL_BUILD=${NCOAL_BUILD:-$NCOAL_ROOT/build}
+NCOAL_OUT=${NCOAL_OUT:-/tmp}
+L1_IP=10.0.2.1
+L2_IP=10.0.2.2
+L2_PORT=7000
+L2_DIR=/run/ncoal-l2
+TAP=tap0
+
+ksft_pass=0
+ksft_fail=0
+ksft_skip=0
+ksft_n=0
+
+log() {
+	echo "# $*"
+}
+
+# Result lines of one test script (kselftest style). A script may report
+# several results; run.sh numbers them.
+ok() {
+	ksft_n=$((ksft_n + 1))
+	ksft_pass=$((ksft_pass + 1))
+	echo "ok $ksft_n $*"
+}
+
+not_ok() {
+	ksft_n=$((ksft_n + 1))
+	ksft_fail=$((ksft_fail + 1))
+	echo "not ok $ksft_n $*"
+}
+
+skip() {
+	ksft_n=$((ksft_n + 1))
+	ksft_skip=$((ksft_skip + 1))
+	echo "ok $ksft_n $1 # SKIP ${*:2}"
+}
+
+# check NAME CMD...: one result from a command's status; its output is
+# shown as diagnostics when it fails.
+check() {
+	local name=$1 out
+
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		echo "$out" | sed 's/^/# /'
+		not_ok "$name"
+	fi
+}
+
+fail() {
+	echo "# FAIL: $*" >&2
+	return 1
+}
+
+# The distribution's module file (for comparisons and restores).
+stock_ko() {
+	modinfo -n "$1" 2>/dev/null
+}
+
+# Our module's identity note, as the kernel shows it once loaded.
+loaded_ident() {
+	local f=/sys/module/$1/notes/.note.ncoal
+
+	[ -r "$f" ] && tr -c '[:print:]' '\n' < "$f" | grep -m1 '^ncoal-'
+}
+
+built_ident() {
+	modinfo -F ncoal "$NCOAL_BUILD/$1.ko"
+}
+
+# Load our vhost_net (replacing whatever is loaded) and its stock deps.
+host_load_ours() {
+	modprobe -q vhost || return 1
+	modprobe -q tun || return 1
+	modprobe -q tap || return 1
+	if [ -d /sys/module/vhost_net ]; then
+		rmmod vhost_net || return 1
+	fi
+	insmod "$NCOAL_BUILD/vhost_net.ko" "$@"
+}
+
+host_load_stock() {
+	[ -d /sys/module/vhost_net ] && { rmmod vhost_net || return 1; }
+	modprobe vhost_net
+}
+
+kvm_setup() {
+	[ -e /dev/kvm ] && return 0
+	modprobe -q kvm_amd 2>/dev/null || modprobe -q kvm_intel 2>/dev/null
+	[ -e /dev/kvm ] || { echo "no /dev/kvm in L1 (nested SVM/VMX)"; return 1; }
+}
+
+tap_setup() {
+	if [ ! -d /sys/class/net/$TAP ]; then
+		ip tuntap add $TAP mode tap || return 1
+		ip addr add $L1_IP/24 dev $TAP || return 1
+	fi
+	ip link set $TAP up
+}
+
+# l2_start [stock]: boot the guest with our virtio_net (or the stock one).
+l2_start() {
+	local extra="" i
+
+	[ "${1:-}" = stock ] && extra="ncoal.stock=1"
+	mkdir -p $L2_DIR
+	kvm_setup || return 1
+	tap_setup || return 1
+	: > $L2_DIR/serial.log
+	qemu-system-x86_64 -enable-kvm -cpu host,-xsave -smp 1 -m 384 \
+		-display none -nodefaults -no-reboot \
+		-serial file:$L2_DIR/serial.log \
+		-kernel "/boot/vmlinuz-$(uname -r)" \
+		-initrd "$NCOAL_BUILD/vm/l2-initramfs.gz" \
+		-append "console=ttyS0 panic=-1 loglevel=6 mitigations=off $extra" \
+		-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on \
+		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:02,romfile= \
+		-pidfile $L2_DIR/qemu.pid -daemonize \
+		> $L2_DIR/qemu.log 2>&1 || { cat $L2_DIR/qemu.log; return 1; }
+	SECONDS=0
+	while [ $SECONDS -lt 120 ]; do
+		if grep -q NCOAL_L2_READY $L2_DIR/serial.log &&
+		   l2 -t 3 true >/dev/null 2>&1; then
+			log "guest up after $SECONDS s ($(grep -o 'driver=.*' $L2_DIR/serial.log))"
+			return 0
+		fi
+		if ! kill -0 "$(cat $L2_DIR/qemu.pid 2>/dev/null)" 2>/dev/null; then
+			echo "guest QEMU exited"; tail -n 20 $L2_DIR/serial.log
+			return 1
+		fi
+		sleep 0.5
+	done
+	echo "guest not reachable after $SECONDS s"; tail -n 20 $L2_DIR/serial.log
+	return 1
+}
+
+l2_running() {
+	[ -f $L2_DIR/qemu.pid ] && kill -0 "$(cat $L2_DIR/qemu.pid)" 2>/dev/null
+}
+
+l2_stop() {
+	local pid i
+
+	l2_running || return 0
+	pid=$(cat $L2_DIR/qemu.pid)
+	l2 'poweroff -f' >/dev/null 2>&1 &
+	for i in $(seq 1 40); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.25
+	done
+	kill "$pid" 2>/dev/null
+	for i in $(seq 1 40); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.25
+	done
+	kill -9 "$pid" 2>/dev/null
+	rm -f $L2_DIR/qemu.pid
+	return 0
+}
+
+l2_ensure() {
+	l2_running || l2_start "$@"
+}
+
+# l2 [-t SEC] SCRIPT: run a shell script in the guest; prints its output,
+# returns its status (255 if the guest did not answer).
+l2() {
+	local t=60 b64 out rc
+
+	if [ "$1" = -t ]; then
+		t=$2
+		shift 2
+	fi
+	b64=$(printf '%s\n' "$*" | base64 -w0)
+	out=$(timeout "$t" bash -c '
+		exec 3<>/dev/tcp/$0/$1 || exit 255
+		printf "%s\n" "$2" >&3
+		cat <&3' $L2_IP $L2_PORT "$b64") || { [ -n "$out" ] || return 255; }
+	rc=$(printf '%s\n' "$out" | sed -n 's/^__NCOAL_RC=//p' | tail -n1)
+	printf '%s\n' "$out" | grep -v '^__NCOAL_RC='
+	[ -n "$rc" ] || return 255
+	return "$rc"
+}
+
+# Kernel log problems: the patterns every VM test fails on.
+DMESG_BAD='BUG|WARNING|Oops|hung task|general protection|Call Trace'
+
+# dmesg_mark: remember where both kernel logs end, so a test only answers
+# for what it caused.
+dmesg_mark() {
+	mkdir -p $L2_DIR
+	dmesg | wc -l > $L2_DIR/dmesg-l1.mark
+	if l2_running; then
+		l2 'dmesg | wc -l' > $L2_DIR/dmesg-l2.mark 2>/dev/null ||
+			echo 0 > $L2_DIR/dmesg-l2.mark
+	else
+		echo 0 > $L2_DIR/dmesg-l2.mark
+	fi
+}
+
+# dmesg_clean_l1: no bad pattern in L1's kernel log since the last mark.
+dmesg_clean_l1() {
+	local from=0 bad
+
+	[ -f $L2_DIR/dmesg-l1.mark ] && from=$(cat $L2_DIR/dmesg-l1.mark)
+	bad=$(dmesg | tail -n +"$((from + 1))" | grep -E "$DMESG_BAD" || true)
+	[ -z "$bad" ] && return 0
+	echo "L1 dmesg:"; echo "$bad"
+	return 1
+}
+
+dmesg_clean_l2() {
+	local from=0 bad
+
+	l2_running || return 0
+	[ -f $L2_DIR/dmesg-l2.mark ] && from=$(cat $L2_DIR/dmesg-l2.mark)
+	bad=$(l2 "dmesg | tail -n +$((from + 1))" | grep -E "$DMESG_BAD" || true)
+	[ -z "$bad" ] && return 0
+	echo "L2 dmesg:"; echo "$bad"
+	return 1
+}
+
+# ksft_begin: call first in every test script.
+ksft_begin() {
+	echo "TAP version 13"
+	dmesg_mark
+}
+
+# ksft_finish: the dmesg verdict, the plan, the totals; exits with the
+# kselftest status (0 pass, 1 fail, 4 skip).
+ksft_finish() {
+	local out
+
+	if out=$(dmesg_clean_l1 && dmesg_clean_l2); then
+		ok "dmesg clean (L1, L2)"
+	else
+		echo "$out" | sed 's/^/# /'
+		not_ok "dmesg clean (L1, L2)"
+	fi
+	echo "1..$ksft_n"
+	echo "# Totals: pass:$ksft_pass fail:$ksft_fail xfail:0 xpass:0 skip:$ksft_skip error:0"
+	[ $ksft_fail -gt 0 ] && exit 1
+	[ $ksft_pass -le 1 ] && [ $ksft_skip -gt 0 ] && exit 4
+	exit 0
+}
+
+# rig_up [stock]: what every test needs: our vhost_net in L1 and a guest.
+rig_up() {
+	if ! loaded_ident vhost_net >/dev/null; then
+		host_load_ours || return 1
+	fi
+	l2_ensure "$@"
+}

@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh [TEST...]: the VM integration suite, run inside the test host
+# (scripts/vm -- tools/testing/vm/run.sh). TESTs are names of scripts in
+# tests/ without the number and .sh (default: all, in order). Output is
+# one kselftest TAP stream; each script's results are renumbered.
+
+set -u
+cd "$(dirname "$0")"
+. ./lib.sh
+
+tests=()
+if [ $# -eq 0 ]; then
+	tests=(tests/[0-9]*.sh)
+else
+	for t in "$@"; do
+		f=$(ls tests/[0-9]*-"$t".sh 2>/dev/null | head -n1)
+		[ -n "$f" ] || { echo "run.sh: no test $t" >&2; exit 2; }
+		tests+=("$f")
+	done
+fi
+
+echo "TAP version 13"
+n=0 pass=0 fail=0 skip=0 rc=0
+for t in "${tests[@]}"; do
+	name=$(basename "$t" .sh)
+	name=${name#[0-9][0-9]-}
+	echo "# === $name"
+	start=$(date +%s)
+	f0=$fail r0=$((pass + fail + skip))
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*"# SKIP"*)
+			n=$((n + 1)); skip=$((skip + 1))
+			echo "ok $n $name: ${line#ok [0-9]* }" ;;
+		"ok "*)
+			n=$((n + 1)); pass=$((pass + 1))
+			echo "ok $n $name: ${line#ok [0-9]* }" ;;
+		"not ok "*)
+			n=$((n + 1)); fail=$((fail + 1))
+			echo "not ok $n $name: ${line#not ok [0-9]* }" ;;
+		"TAP version"*|1..*|"# Totals"*) ;;
+		"# ncoal-exit "*) rc=${line#\# ncoal-exit } ;;
+		*) echo "# $line" | sed 's/^# # /# /' ;;
+		esac
+	done < <(timeout 600 bash "$t" 2>&1; echo "# ncoal-exit $?")
+	if [ "$rc" != 0 ] && [ "$rc" != 4 ] && [ $fail -eq $f0 ]; then
+		n=$((n + 1)); fail=$((fail + 1))
+		echo "not ok $n $name: script exited with status $rc"
+	elif [ $((pass + fail + skip)) -eq $r0 ]; then
+		n=$((n + 1)); fail=$((fail + 1))
+		echo "not ok $n $name: no results"
+	fi
+	echo "# $name took $(( $(date +%s) - start )) s"
+done
+l2_stop
+echo "1..$n"
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+[ $fail -eq 0 ]
