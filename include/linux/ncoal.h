@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ncoal: notification coalescing engine.
+ *
+ * A driver that notifies its peer (an interrupt, an eventfd signal, a
+ * kick) each time it completes buffers can hold those notifications with
+ * ncoal: a due notification is held until either @max_frames frames are
+ * pending or @usecs microseconds have passed since the first held frame,
+ * whichever comes first.  Holding is done only while the packet rate,
+ * sampled every @rate_interval_ms, is at or above @rate_threshold, so that
+ * low-rate traffic keeps the latency of an uncoalesced driver.
+ *
+ * The engine is a pure state machine: no timer, no lock, no allocation.
+ * The caller serialises all calls on one instance, passes the current time
+ * in nanoseconds (ktime_get_ns()), and owns the timer, which it starts
+ * when told to (NCOAL_ARM) and whose expiry it reports back from its
+ * serialised context with ncoal_timer_expired().
+ *
+ * Typical use::
+ *
+ *	switch (ncoal_due(&c, ktime_get_ns(), frames)) {
+ *	case NCOAL_SEND:
+ *		notify();
+ *		break;
+ *	case NCOAL_ARM:
+ *		hrtimer_start(&t, ns_to_ktime(ncoal_delay_ns(&c)),
+ *			      HRTIMER_MODE_REL);
+ *		break;
+ *	case NCOAL_HOLD:
+ *		break;
+ *	}
+ *
+ * and, from the serialised context the timer's expiry is deferred to::
+ *
+ *	if (ncoal_timer_expired(&c))
+ *		notify();
+ *
+ * Whenever a function tells the caller to notify (NCOAL_SEND, or true from
+ * ncoal_timer_expired(), ncoal_flush() or ncoal_set_params()), the engine
+ * has already counted that notification in &ncoal_stats.sent and forgotten
+ * the pending frames: the caller must then notify.
+ */
+#ifndef _LINUX_NCOAL_H
+#define _LINUX_NCOAL_H
+
+#include <linux/time64.h>
+#include <linux/types.h>
+
+/*
+ * Rate gate hysteresis: once active, the gate switches off only when the
+ * rate falls below threshold - threshold / NCOAL_HYST_DIV (7/8 of it), so
+ * a rate that hovers around the threshold does not flap.
+ */
+#define NCOAL_HYST_DIV	8
+
+/**
+ * struct ncoal_params - coalescing parameters
+ * @usecs: maximum time a frame waits for its notification, in
+ *	microseconds, measured from the first held frame; 0 switches
+ *	coalescing off
+ * @max_frames: notify at once when this many frames are pending; 1
+ *	switches coalescing off, 0 is invalid when @usecs is not 0
+ * @rate_threshold: packets per second at or above which coalescing is
+ *	active; 0: always active
+ * @rate_interval_ms: rate sampling interval in milliseconds
+ */
+struct ncoal_params {
+	u32 usecs;
+	u32 max_frames;
+	u32 rate_threshold;
+	u32 rate_interval_ms;
+};
+
+/**
+ * struct ncoal_limits - administrator caps checked by ncoal_params_validate()
+ * @max_usecs: largest accepted &ncoal_params.usecs
+ * @max_frames: largest accepted &ncoal_params.max_frames
+ * @min_interval_ms: smallest accepted &ncoal_params.rate_interval_ms
+ *	while coalescing is on
+ * @max_interval_ms: largest accepted &ncoal_params.rate_interval_ms
+ * @max_rate_threshold: largest accepted &ncoal_params.rate_threshold
+ */
+struct ncoal_limits {
+	u32 max_usecs;
+	u32 max_frames;
+	u32 min_interval_ms;
+	u32 max_interval_ms;
+	u32 max_rate_threshold;
+};
+
+/**
+ * struct ncoal_stats - cumulative counters, reset only by ncoal_init()
+ * @packets: frames reported by ncoal_due()
+ * @due: calls to ncoal_due(), i.e. notifications an uncoalesced driver
+ *	would have sent
+ * @sent: notifications the caller was told to send: NCOAL_SEND results
+ *	plus true returns of ncoal_timer_expired(), ncoal_flush() and
+ *	ncoal_set_params()
+ * @deferred: ncoal_due() calls that held their frames (NCOAL_ARM and
+ *	NCOAL_HOLD results)
+ * @timer_fires: true returns of ncoal_timer_expired()
+ * @frame_flushes: NCOAL_SEND results caused by @max_frames while active
+ * @activations: transitions of the gate from idle to active, by the rate
+ *	or by ncoal_set_params() (not the initial state set by ncoal_init())
+ * @deactivations: transitions of the gate from active to idle or off, by
+ *	the rate or by ncoal_set_params()
+ *
+ * The fields are those of struct vhost_vring_coalesce_stats from
+ * @packets on, in the same order.  They satisfy
+ * @due - @deferred + @timer_fires + (true returns of ncoal_flush() and
+ * ncoal_set_params()) == @sent, hence @sent <= @due.  The counters wrap
+ * at 2^64.
+ */
+struct ncoal_stats {
+	u64 packets;
+	u64 due;
+	u64 sent;
+	u64 deferred;
+	u64 timer_fires;
+	u64 frame_flushes;
+	u64 activations;
+	u64 deactivations;
+};
+
+/**
+ * enum ncoal_action - what the caller does with a due notification
+ * @NCOAL_SEND: notify now; this covers all pending frames
+ * @NCOAL_ARM: hold it, and start the timer for ncoal_delay_ns() from now
+ *	(with hrtimer_start(), which also moves a timer still queued)
+ * @NCOAL_HOLD: hold it; the timer already started will cover it
+ */
+enum ncoal_action {
+	NCOAL_SEND,
+	NCOAL_ARM,
+	NCOAL_HOLD,
+};
+
+/**
+ * enum ncoal_state - state of an instance, as reported to users
+ * @NCOAL_STATE_OFF: coalescing switched off (@usecs 0 or @max_frames <= 1)
+ * @NCOAL_STATE_IDLE: on, but the rate is below the threshold
+ * @NCOAL_STATE_ACTIVE: coalescing
+ *
+ * The values equal VHOST_VRING_COALESCE_STATE_*.
+ */
+enum ncoal_state {
+	NCOAL_STATE_OFF = 0,
+	NCOAL_STATE_IDLE = 1,
+	NCOAL_STATE_ACTIVE = 2,
+};
+
+/**
+ * struct ncoal - one coalescing instance; callers treat it as opaque
+ * @params: parameters in effect
+ * @stats: counters
+ * @win_start: start of the current rate window, ns
+ * @win_pkts: frames counted in the current rate window (saturating)
+ * @rate: rate measured at the end of the last window, packets per second
+ * @pending: frames held, not yet covered by a notification
+ * @active: the gate is open: due notifications are held
+ * @armed: the caller's timer is started and not yet reported expired
+ *
+ * Frames are pending only while @armed is set, so the timer always
+ * started at the first held frame.
+ */
+struct ncoal {
+	struct ncoal_params params;
+	struct ncoal_stats stats;
+	u64 win_start;
+	u64 win_pkts;
+	u32 rate;
+	u32 pending;
+	bool active;
+	bool armed;
+};
+
+/**
+ * ncoal_init - initialise an instance
+ * @c: the instance
+ * @p: parameters, already checked with ncoal_params_validate()
+ * @now: current time, ns
+ *
+ * Zeroes the counters, starts the first rate window at @now with a
+ * measured rate of 0.  The gate starts active only if the threshold is 0.
+ */
+void ncoal_init(struct ncoal *c, const struct ncoal_params *p, u64 now);
+
+/**
+ * ncoal_params_validate - check parameters against the caps
+ * @p: parameters
+ * @lim: caps
+ *
+ * With @p->usecs 0 (coalescing off) only the upper caps are checked, so
+ * an all-zero @p is valid.
+ *
+ * Return: 0 if @p is acceptable; -EINVAL if it is inconsistent
+ * (@p->usecs set with @p->max_frames 0, or @p->rate_interval_ms 0 or
+ * below @lim->min_interval_ms); -ERANGE if a value exceeds its cap.
+ * -EINVAL takes precedence.
+ */
+int ncoal_params_validate(const struct ncoal_params *p,
+			  const struct ncoal_limits *lim);
+
+/**
+ * ncoal_set_params - change the parameters of a running instance
+ * @c: the instance
+ * @p: parameters, already checked with ncoal_params_validate()
+ *
+ * Counters and the rate window are kept; the gate is re-evaluated
+ * against the last measured rate (with hysteresis), and a transition is
+ * counted.  Pending frames are flushed, as by ncoal_flush(), when
+ * coalescing is switched off, the gate closes, &ncoal_params.usecs
+ * changes or &ncoal_params.max_frames drops to the number pending.  A
+ * change of &ncoal_params.usecs also forgets the timer, even with nothing
+ * pending, so that the next held frame gets NCOAL_ARM with the new delay.
+ *
+ * Return: true if the caller must notify now (counted in sent).
+ */
+bool ncoal_set_params(struct ncoal *c, const struct ncoal_params *p);
+
+/**
+ * ncoal_due - a notification covering new frames is due
+ * @c: the instance
+ * @now: current time, ns
+ * @frames: frames (used buffers, packets) it covers; 0 counts as 1
+ *
+ * If a rate interval has elapsed, samples the rate of the window that
+ * ends now, before @frames are counted, and updates the gate: a packet
+ * that follows a long idle gap sees the low rate of that gap and is sent
+ * at once.  Then @frames are counted in the next window and the
+ * notification is either sent, with all pending frames, or held.
+ *
+ * Return: NCOAL_SEND if the gate is closed or &ncoal_params.max_frames
+ * frames are now pending; otherwise NCOAL_ARM if no timer is started
+ * (always the case at the first held frame), NCOAL_HOLD if one is.
+ */
+enum ncoal_action ncoal_due(struct ncoal *c, u64 now, u32 frames);
+
+/**
+ * ncoal_timer_expired - the caller's timer expired
+ * @c: the instance
+ *
+ * Called from the caller's serialised context once per expiry.  A stale
+ * expiry (the frames it was started for were already sent) is harmless:
+ * it finds nothing pending, or sends frames held since, early.
+ *
+ * Return: true if frames were pending and the caller must notify now.
+ */
+bool ncoal_timer_expired(struct ncoal *c);
+
+/**
+ * ncoal_flush - send pending frames now
+ * @c: the instance
+ *
+ * For teardown or reconfiguration by the caller.  Forgets the timer: the
+ * caller may cancel it or let it expire (a harmless stale expiry); the
+ * next held frame returns NCOAL_ARM again.
+ *
+ * Return: true if frames were pending and the caller must notify now.
+ */
+bool ncoal_flush(struct ncoal *c);
+
+/**
+ * ncoal_delay_ns - timer delay to use on NCOAL_ARM
+ * @c: the instance
+ *
+ * Return: &ncoal_params.usecs in nanoseconds.
+ */
+static inline u64 ncoal_delay_ns(const struct ncoal *c)
+{
+	return (u64)c->params.usecs * NSEC_PER_USEC;
+}
+
+/**
+ * ncoal_state - state for reporting
+ * @c: the instance
+ *
+ * Return: NCOAL_STATE_OFF, NCOAL_STATE_IDLE or NCOAL_STATE_ACTIVE.
+ */
+enum ncoal_state ncoal_state(const struct ncoal *c);
+
+/**
+ * ncoal_pending - frames held, not yet covered by a notification
+ * @c: the instance
+ *
+ * Return: the number of pending frames.
+ */
+static inline u32 ncoal_pending(const struct ncoal *c)
+{
+	return c->pending;
+}
+
+/**
+ * ncoal_rate - rate measured in the last completed window
+ * @c: the instance
+ *
+ * Return: packets per second, saturated at U32_MAX.
+ */
+static inline u32 ncoal_rate(const struct ncoal *c)
+{
+	return c->rate;
+}
+
+/**
+ * ncoal_read_stats - counters
+ * @c: the instance
+ *
+ * Return: the counters of @c.
+ */
+static inline const struct ncoal_stats *
+ncoal_read_stats(const struct ncoal *c)
+{
+	return &c->stats;
+}
+
+#endif /* _LINUX_NCOAL_H */

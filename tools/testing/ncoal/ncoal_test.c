@@ -1,0 +1,1103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace unit test of the notification coalescing engine (lib/ncoal.c)
+ * with a fake clock and a fake timer.  TAP output, kselftest style.
+ *
+ * Usage: ncoal_test [name...]   run all tests, or only those named.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/errno.h>
+#include <linux/limits.h>
+#include <linux/ncoal.h>
+
+#include "../../../include/uapi/linux/vhost_net_coalesce.h"
+
+#define US	1000ULL
+#define MS	1000000ULL
+#define SEC	1000000000ULL
+
+static int cur_fail;
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		printf("# %s:%d: check failed: %s\n",			\
+		       __FILE__, __LINE__, #cond);			\
+		cur_fail = 1;						\
+	}								\
+} while (0)
+
+#define CHECK_EQ(a, b) do {						\
+	unsigned long long _a = (a), _b = (b);				\
+									\
+	if (_a != _b) {							\
+		printf("# %s:%d: %s == %llu, expected %s == %llu\n",	\
+		       __FILE__, __LINE__, #a, _a, #b, _b);		\
+		cur_fail = 1;						\
+	}								\
+} while (0)
+
+static const struct ncoal_limits lim = {
+	.max_usecs = 10000,
+	.max_frames = 1024,
+	.min_interval_ms = 1,
+	.max_interval_ms = 10000,
+	.max_rate_threshold = 100000000,
+};
+
+static struct ncoal_params mkp(u32 usecs, u32 max_frames, u32 thr, u32 ival)
+{
+	struct ncoal_params p = {
+		.usecs = usecs,
+		.max_frames = max_frames,
+		.rate_threshold = thr,
+		.rate_interval_ms = ival,
+	};
+
+	return p;
+}
+
+static void init(struct ncoal *c, u32 usecs, u32 max_frames, u32 thr,
+		 u32 ival, u64 now)
+{
+	struct ncoal_params p = mkp(usecs, max_frames, thr, ival);
+
+	ncoal_init(c, &p, now);
+}
+
+static bool set(struct ncoal *c, u32 usecs, u32 max_frames, u32 thr,
+		u32 ival)
+{
+	struct ncoal_params p = mkp(usecs, max_frames, thr, ival);
+
+	return ncoal_set_params(c, &p);
+}
+
+/* xorshift64*: reproducible pseudo random numbers */
+static u64 rng_state;
+
+static u64 rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+/* uniform in [lo, hi] */
+static u64 rnd_range(u64 lo, u64 hi)
+{
+	return lo + rnd() % (hi - lo + 1);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void test_off_every_due_sends(void)
+{
+	const struct ncoal_stats *s;
+	u64 t, frames = 0;
+	struct ncoal c;
+	int i;
+
+	init(&c, 0, 64, 0, 10, 0);
+	s = ncoal_read_stats(&c);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_OFF);
+	/* 1 frame every 10 us: 100000 pps */
+	for (i = 0; i < 3000; i++) {
+		t = i * 10 * US;
+		CHECK_EQ(ncoal_due(&c, t, 1 + i % 3), NCOAL_SEND);
+		frames += 1 + i % 3;
+		CHECK_EQ(ncoal_pending(&c), 0);
+	}
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_OFF);
+	CHECK_EQ(s->due, 3000);
+	CHECK_EQ(s->sent, 3000);
+	CHECK_EQ(s->packets, frames);
+	CHECK_EQ(s->deferred, 0);
+	CHECK_EQ(s->frame_flushes, 0);
+	CHECK_EQ(s->timer_fires, 0);
+	CHECK_EQ(s->activations, 0);
+	CHECK_EQ(s->deactivations, 0);
+	/* the rate is still measured: 2000 frames per 10 ms window */
+	CHECK_EQ(ncoal_rate(&c), 200000);
+	CHECK(!ncoal_timer_expired(&c));
+}
+
+static void test_max_frames_one_is_off(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+	int i;
+
+	init(&c, 100, 1, 0, 10, 0);
+	s = ncoal_read_stats(&c);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_OFF);
+	for (i = 0; i < 100; i++)
+		CHECK_EQ(ncoal_due(&c, i * US, 1), NCOAL_SEND);
+	CHECK_EQ(s->sent, 100);
+	CHECK_EQ(s->deferred, 0);
+	CHECK_EQ(s->frame_flushes, 0);
+}
+
+static void test_threshold_zero_always_active(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+
+	init(&c, 100, 8, 0, 10, 5 * SEC);
+	s = ncoal_read_stats(&c);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_ACTIVE);
+	CHECK_EQ(ncoal_delay_ns(&c), 100 * US);
+	CHECK_EQ(ncoal_due(&c, 5 * SEC, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_due(&c, 5 * SEC + US, 1), NCOAL_HOLD);
+	CHECK_EQ(ncoal_pending(&c), 2);
+	/* a long idle gap does not close a gate without threshold */
+	CHECK(ncoal_timer_expired(&c));
+	CHECK_EQ(ncoal_due(&c, 100 * SEC, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_ACTIVE);
+	CHECK_EQ(s->activations, 0);	/* initial state is not a transition */
+	CHECK_EQ(s->deactivations, 0);
+	CHECK_EQ(s->deferred, 3);
+}
+
+static void test_below_threshold_no_deferral(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+	int i;
+
+	init(&c, 100, 64, 100000, 10, 0);
+	s = ncoal_read_stats(&c);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_IDLE);
+	/* 1 frame every 20 us: 50000 pps for 1 s */
+	for (i = 0; i < 50000; i++)
+		CHECK_EQ(ncoal_due(&c, i * 20 * US, 1), NCOAL_SEND);
+	CHECK_EQ(ncoal_rate(&c), 50000);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_IDLE);
+	CHECK_EQ(s->deferred, 0);
+	CHECK_EQ(s->sent, 50000);
+	CHECK_EQ(s->activations, 0);
+}
+
+static void test_crossing_up_activates_after_interval(void)
+{
+	const struct ncoal_stats *s;
+	int i, first = -1;
+	enum ncoal_action a;
+	struct ncoal c;
+
+	init(&c, 50, 1000, 100000, 10, 0);
+	s = ncoal_read_stats(&c);
+	/* 1 frame per us: 1e6 pps; the window closes at t = 10 ms */
+	for (i = 0; i <= 10005; i++) {
+		a = ncoal_due(&c, i * US, 1);
+		if (a != NCOAL_SEND && first < 0)
+			first = i;
+		if (i == 10000)
+			CHECK_EQ(a, NCOAL_ARM);
+		if (i > 10000)
+			CHECK_EQ(a, NCOAL_HOLD);
+	}
+	CHECK_EQ(first, 10000);
+	CHECK_EQ(ncoal_rate(&c), 1000000);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_ACTIVE);
+	CHECK_EQ(s->activations, 1);
+	CHECK_EQ(s->deferred, 6);
+	CHECK_EQ(ncoal_pending(&c), 6);
+}
+
+static void test_sample_before_adding_frames(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+
+	/* 1 s windows: the rate is the frame count of the last window */
+	init(&c, 100, 1000, 1000, 1000, 0);
+	s = ncoal_read_stats(&c);
+	CHECK_EQ(ncoal_due(&c, 0, 999), NCOAL_SEND);
+	/* closes a window of 999 pps: these 5000 frames do not count yet */
+	CHECK_EQ(ncoal_due(&c, SEC, 5000), NCOAL_SEND);
+	CHECK_EQ(ncoal_rate(&c), 999);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_IDLE);
+	CHECK_EQ(ncoal_due(&c, 2 * SEC, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_rate(&c), 5000);
+	CHECK_EQ(s->activations, 1);
+}
+
+static void test_hysteresis_keeps_state_in_band(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+
+	/* thr 80000 pps, band [70000, 80000), 1 s windows */
+	init(&c, 100, 1000, 80000, 1000, 0);
+	s = ncoal_read_stats(&c);
+	ncoal_due(&c, 0, 79999);
+	ncoal_due(&c, 1 * SEC, 75000);	/* rate 79999: stays idle */
+	CHECK_EQ(ncoal_rate(&c), 79999);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_IDLE);
+	ncoal_due(&c, 2 * SEC, 80000);	/* rate 75000: in band, idle */
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_IDLE);
+	ncoal_due(&c, 3 * SEC, 75000);	/* rate 80000: activates */
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_ACTIVE);
+	ncoal_due(&c, 4 * SEC, 70000);	/* rate 75000: in band, active */
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_ACTIVE);
+	ncoal_due(&c, 5 * SEC, 1);	/* rate 70000 = 7/8 thr: active */
+	CHECK_EQ(ncoal_rate(&c), 70000);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_ACTIVE);
+	CHECK_EQ(s->activations, 1);
+	CHECK_EQ(s->deactivations, 0);
+}
+
+static void test_hysteresis_deactivates_below_band(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+
+	init(&c, 100, 1000, 80000, 1000, 0);
+	s = ncoal_read_stats(&c);
+	ncoal_due(&c, 0, 80000);
+	ncoal_due(&c, 1 * SEC, 69999);	/* rate 80000: activates */
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_ACTIVE);
+	/* rate 69999 < 7/8 thr: closes before deciding on this frame */
+	CHECK_EQ(ncoal_due(&c, 2 * SEC, 1), NCOAL_SEND);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_IDLE);
+	CHECK_EQ(s->activations, 1);
+	CHECK_EQ(s->deactivations, 1);
+	CHECK_EQ(s->deferred, 0);
+}
+
+static void test_frame_bound_flush(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+	int i;
+
+	init(&c, 1000, 8, 0, 10, 0);
+	s = ncoal_read_stats(&c);
+	CHECK_EQ(ncoal_due(&c, 0, 1), NCOAL_ARM);
+	for (i = 1; i < 7; i++)
+		CHECK_EQ(ncoal_due(&c, i * US, 1), NCOAL_HOLD);
+	CHECK_EQ(ncoal_pending(&c), 7);
+	CHECK_EQ(ncoal_due(&c, 7 * US, 1), NCOAL_SEND);	/* 8th frame */
+	CHECK_EQ(ncoal_pending(&c), 0);
+	CHECK_EQ(s->frame_flushes, 1);
+	CHECK_EQ(s->sent, 1);
+	CHECK_EQ(s->deferred, 7);
+	/* several frames at once: 3 pending + 5 >= 8 */
+	CHECK_EQ(ncoal_due(&c, 8 * US, 3), NCOAL_HOLD);
+	CHECK_EQ(ncoal_due(&c, 9 * US, 5), NCOAL_SEND);
+	CHECK_EQ(s->frame_flushes, 2);
+	/* one due larger than the bound */
+	CHECK_EQ(ncoal_due(&c, 10 * US, 100), NCOAL_SEND);
+	CHECK_EQ(s->frame_flushes, 3);
+	CHECK_EQ(ncoal_pending(&c), 0);
+}
+
+static void test_stale_timer_after_frame_flush(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+
+	init(&c, 100, 4, 0, 10, 0);
+	s = ncoal_read_stats(&c);
+	CHECK_EQ(ncoal_due(&c, 0, 1), NCOAL_ARM);	/* timer: 100 us */
+	CHECK_EQ(ncoal_due(&c, US, 3), NCOAL_SEND);
+	/* the timer is still queued: holds rely on it, no re-arm */
+	CHECK_EQ(ncoal_due(&c, 2 * US, 1), NCOAL_HOLD);
+	/* it fires at 100 us: early for that frame, fine */
+	CHECK(ncoal_timer_expired(&c));
+	CHECK_EQ(ncoal_pending(&c), 0);
+	CHECK_EQ(s->timer_fires, 1);
+	CHECK_EQ(s->sent, 2);
+	/* a second frame flush, then a stale expiry finding nothing */
+	CHECK_EQ(ncoal_due(&c, 200 * US, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_due(&c, 201 * US, 3), NCOAL_SEND);
+	CHECK(!ncoal_timer_expired(&c));
+	CHECK_EQ(s->timer_fires, 1);
+	CHECK_EQ(s->sent, 3);
+	CHECK_EQ(ncoal_due(&c, 400 * US, 1), NCOAL_ARM);
+}
+
+static void test_timer_expiry_flushes(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+
+	init(&c, 100, 64, 0, 10, 0);
+	s = ncoal_read_stats(&c);
+	CHECK_EQ(ncoal_due(&c, 0, 2), NCOAL_ARM);
+	CHECK_EQ(ncoal_delay_ns(&c), 100 * US);
+	CHECK_EQ(ncoal_due(&c, 10 * US, 1), NCOAL_HOLD);
+	CHECK_EQ(ncoal_due(&c, 50 * US, 3), NCOAL_HOLD);
+	CHECK_EQ(ncoal_pending(&c), 6);
+	CHECK(ncoal_timer_expired(&c));
+	CHECK_EQ(ncoal_pending(&c), 0);
+	CHECK_EQ(s->timer_fires, 1);
+	CHECK_EQ(s->sent, 1);
+	CHECK_EQ(s->deferred, 3);
+	CHECK_EQ(s->due, 3);
+	CHECK_EQ(s->packets, 6);
+	/* nothing pending: no-op, counters unchanged */
+	CHECK(!ncoal_timer_expired(&c));
+	CHECK_EQ(s->timer_fires, 1);
+	CHECK_EQ(s->sent, 1);
+	/* next held frame arms a new timer */
+	CHECK_EQ(ncoal_due(&c, 300 * US, 1), NCOAL_ARM);
+}
+
+static void test_hold_never_rearms(void)
+{
+	const struct ncoal_stats *s;
+	int i, arms = 0, holds = 0;
+	enum ncoal_action a;
+	struct ncoal c;
+
+	init(&c, 1000, 1000, 0, 10, 0);
+	s = ncoal_read_stats(&c);
+	for (i = 0; i < 500; i++) {
+		a = ncoal_due(&c, i * US, 1);
+		arms += a == NCOAL_ARM;
+		holds += a == NCOAL_HOLD;
+	}
+	CHECK_EQ(arms, 1);
+	CHECK_EQ(holds, 499);
+	CHECK_EQ(s->sent, 0);
+	CHECK_EQ(ncoal_pending(&c), 500);
+}
+
+/*
+ * Simulation of a caller: fake clock, a fake hrtimer that fires at its
+ * deadline plus a random slack, random traffic in phases (bursts, medium
+ * rate, slow, idle gaps), random reconfiguration and flushes.  A model of
+ * the held frames checks the bound, the coverage of every frame and the
+ * counter identities.
+ */
+struct sim {
+	struct ncoal c;
+	u64 now;
+	bool tq;		/* fake timer queued */
+	u64 tdl;		/* its expiry time */
+	u64 slack;		/* max timer slack */
+	u32 pend;		/* model: frames held */
+	u64 first;		/* model: time of the first held frame */
+	u64 bound;		/* model: delay in force when it was held */
+	u64 frames_due, frames_covered;
+	u64 sends, fires, forced, deferred;
+	u64 max_wait;
+};
+
+static void sim_cover(struct sim *m)
+{
+	u64 wait;
+
+	if (!m->pend)
+		return;
+	wait = m->now - m->first;
+	if (wait > m->max_wait)
+		m->max_wait = wait;
+	if (wait > m->bound + m->slack) {
+		printf("# frame held %llu ns, bound %llu + %llu\n",
+		       (unsigned long long)wait,
+		       (unsigned long long)m->bound,
+		       (unsigned long long)m->slack);
+		cur_fail = 1;
+	}
+	m->frames_covered += m->pend;
+	m->pend = 0;
+}
+
+static void sim_fire(struct sim *m)
+{
+	m->now = m->tdl;
+	m->tq = false;
+	if (ncoal_timer_expired(&m->c)) {
+		m->fires++;
+		sim_cover(m);
+	} else {
+		CHECK_EQ(m->pend, 0);
+	}
+	CHECK_EQ(ncoal_pending(&m->c), 0);
+}
+
+static void sim_advance(struct sim *m, u64 to)
+{
+	while (m->tq && m->tdl <= to)
+		sim_fire(m);
+	m->now = to;
+}
+
+static void sim_due(struct sim *m, u32 frames)
+{
+	u32 f = frames ? frames : 1;
+	enum ncoal_action a;
+
+	a = ncoal_due(&m->c, m->now, frames);
+	m->frames_due += f;
+	switch (a) {
+	case NCOAL_SEND:
+		m->sends++;
+		sim_cover(m);			/* held frames, if any */
+		m->frames_covered += f;		/* and these, not held */
+		CHECK_EQ(ncoal_pending(&m->c), 0);
+		return;
+	case NCOAL_ARM:
+		CHECK_EQ(m->pend, 0);	/* armed only at the first frame */
+		m->tq = true;		/* hrtimer_start() (re)queues */
+		m->tdl = m->now + ncoal_delay_ns(&m->c) +
+			 rnd_range(0, m->slack);
+		break;
+	case NCOAL_HOLD:
+		CHECK(m->tq);
+		break;
+	default:
+		CHECK(0);
+		return;
+	}
+	m->deferred++;
+	if (!m->pend) {
+		m->first = m->now;
+		m->bound = ncoal_delay_ns(&m->c);
+	}
+	m->pend += f;
+	CHECK_EQ(ncoal_pending(&m->c), m->pend);
+	CHECK(m->pend < m->c.params.max_frames);
+	/* the timer covering held frames expires within their bound */
+	CHECK(m->tdl <= m->first + m->bound + m->slack);
+}
+
+static void sim_check_counters(struct sim *m)
+{
+	const struct ncoal_stats *s = ncoal_read_stats(&m->c);
+
+	CHECK_EQ(s->packets, m->frames_due);
+	CHECK_EQ(s->deferred, m->deferred);
+	CHECK_EQ(s->timer_fires, m->fires);
+	CHECK_EQ(s->sent, m->sends + m->fires + m->forced);
+	CHECK_EQ(s->due - s->deferred + s->timer_fires + m->forced, s->sent);
+	CHECK(s->sent <= s->due);
+	CHECK(s->frame_flushes <= s->due - s->deferred);
+	CHECK_EQ(m->frames_due - m->frames_covered, m->pend);
+}
+
+static struct ncoal_params sim_rand_params(void)
+{
+	struct ncoal_params p;
+
+	do {
+		p = mkp(rnd_range(0, 6) ? rnd_range(1, 500) : 0,
+			rnd_range(0, 64),
+			rnd_range(0, 3) ? rnd_range(1, 400000) : 0,
+			rnd_range(1, 50));
+	} while (ncoal_params_validate(&p, &lim));
+	return p;
+}
+
+static void sim_run(u64 seed, int events, bool reconfigure,
+		    struct ncoal_stats *tot)
+{
+	const struct ncoal_stats *s;
+	struct ncoal_params p;
+	struct sim m = { 0 };
+	int i, phase = 0, left = 0;
+	u64 gap;
+
+	rng_state = seed;
+	m.now = rnd_range(0, 1ULL << 40);
+	m.slack = rnd_range(0, 1) ? rnd_range(0, 50 * US) : 0;
+	p = mkp(rnd_range(10, 500), rnd_range(2, 64),
+		rnd_range(0, 3) ? rnd_range(1000, 400000) : 0,
+		rnd_range(1, 20));
+	ncoal_init(&m.c, &p, m.now);
+	s = ncoal_read_stats(&m.c);
+
+	for (i = 0; i < events; i++) {
+		if (!left--) {
+			phase = rnd_range(0, 9);
+			left = rnd_range(10, 2000);
+		}
+		switch (phase) {
+		case 0 ... 3:	/* burst */
+			gap = rnd_range(0, 3 * US);
+			break;
+		case 4 ... 6:	/* medium */
+			gap = rnd_range(5 * US, 60 * US);
+			break;
+		case 7 ... 8:	/* slow */
+			gap = rnd_range(100 * US, 3 * MS);
+			break;
+		default:	/* idle gaps */
+			gap = rnd_range(1 * MS, 2 * SEC);
+			break;
+		}
+		sim_advance(&m, m.now + gap);
+		sim_due(&m, rnd_range(0, 9) ? rnd_range(1, 4) :
+			rnd_range(0, 80));
+		if (reconfigure && !rnd_range(0, 1999)) {
+			p = sim_rand_params();
+			if (ncoal_set_params(&m.c, &p)) {
+				m.forced++;
+				sim_cover(&m);
+			}
+			CHECK_EQ(ncoal_pending(&m.c), m.pend);
+		}
+		if (reconfigure && !rnd_range(0, 4999)) {
+			if (ncoal_flush(&m.c)) {
+				m.forced++;
+				sim_cover(&m);
+			}
+			if (rnd_range(0, 1))	/* caller cancels its timer */
+				m.tq = false;
+		}
+		if (!(i % 256))
+			sim_check_counters(&m);
+	}
+	/* final: let the timer expire, then force out anything left */
+	if (m.tq)
+		sim_advance(&m, m.tdl);
+	if (ncoal_flush(&m.c)) {
+		m.forced++;
+		sim_cover(&m);
+	}
+	sim_check_counters(&m);
+	CHECK_EQ(ncoal_pending(&m.c), 0);
+	CHECK_EQ(m.pend, 0);
+	CHECK_EQ(m.frames_covered, m.frames_due);
+	CHECK_EQ(s->due, events);
+
+	tot->due += s->due;
+	tot->deferred += s->deferred;
+	tot->timer_fires += s->timer_fires;
+	tot->frame_flushes += s->frame_flushes;
+	tot->activations += s->activations;
+	tot->deactivations += s->deactivations;
+}
+
+static void test_random_bound_simulation(void)
+{
+	struct ncoal_stats tot = { 0 };
+	u64 seed;
+
+	for (seed = 1; seed <= 40; seed++)
+		sim_run(seed * 0x9e3779b97f4a7c15ULL, 20000, false, &tot);
+	/* the simulation exercised every path */
+	CHECK(tot.deferred > tot.due / 10);
+	CHECK(tot.timer_fires > 1000);
+	CHECK(tot.frame_flushes > 1000);
+	CHECK(tot.activations > 10);
+	CHECK(tot.deactivations > 10);
+}
+
+static void test_random_invariants_with_reconfig(void)
+{
+	struct ncoal_stats tot = { 0 };
+	u64 seed;
+
+	for (seed = 1; seed <= 40; seed++)
+		sim_run(seed * 0xd1b54a32d192ed03ULL, 20000, true, &tot);
+	CHECK(tot.deferred > tot.due / 10);
+	CHECK(tot.timer_fires > 1000);
+}
+
+static void test_idle_gap_switches_off_first(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+	u64 t;
+	int i;
+
+	init(&c, 100, 64, 100000, 10, 0);
+	s = ncoal_read_stats(&c);
+	/* 1e6 pps for 25 ms, the caller's timer firing every 100 us */
+	for (i = 0; i < 25000; i++) {
+		ncoal_due(&c, i * US, 1);
+		if (i % 100 == 99)
+			ncoal_timer_expired(&c);
+	}
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_ACTIVE);
+	ncoal_timer_expired(&c);
+	CHECK_EQ(ncoal_pending(&c), 0);
+	/* window open since 20 ms holds 5000 frames; 1 s idle */
+	t = 24999 * US + SEC;
+	CHECK_EQ(ncoal_due(&c, t, 1), NCOAL_SEND);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_IDLE);
+	CHECK_EQ(ncoal_rate(&c), 5000ULL * SEC / (t - 20 * MS));
+	CHECK_EQ(s->deactivations, 1);
+	CHECK_EQ(ncoal_due(&c, t + US, 1), NCOAL_SEND);
+}
+
+static void test_gate_close_sends_pending(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+
+	init(&c, 100, 64, 1000, 10, 0);
+	s = ncoal_read_stats(&c);
+	ncoal_due(&c, 0, 100);
+	CHECK_EQ(ncoal_due(&c, 10 * MS, 1), NCOAL_ARM);	/* 10000 pps */
+	CHECK_EQ(ncoal_due(&c, 10 * MS + US, 2), NCOAL_HOLD);
+	/* the timer's work is late; a low-rate window closes the gate */
+	CHECK_EQ(ncoal_due(&c, 50 * MS, 1), NCOAL_SEND);
+	CHECK_EQ(ncoal_pending(&c), 0);
+	CHECK_EQ(s->sent, 2);
+	CHECK_EQ(s->deferred, 2);
+	CHECK_EQ(s->frame_flushes, 0);
+	CHECK_EQ(s->deactivations, 1);
+	CHECK(!ncoal_timer_expired(&c));
+}
+
+static void test_set_params_off_with_pending(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+
+	init(&c, 100, 64, 0, 10, 0);
+	s = ncoal_read_stats(&c);
+	ncoal_due(&c, 0, 1);
+	ncoal_due(&c, US, 2);
+	CHECK(set(&c, 0, 64, 0, 10));
+	CHECK_EQ(ncoal_pending(&c), 0);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_OFF);
+	CHECK_EQ(s->sent, 1);
+	CHECK_EQ(s->deactivations, 1);
+	CHECK_EQ(ncoal_due(&c, 2 * US, 1), NCOAL_SEND);
+	CHECK(!ncoal_timer_expired(&c));	/* the stale timer */
+	/* max_frames 1 is off too */
+	CHECK(!set(&c, 100, 64, 0, 10));
+	CHECK_EQ(s->activations, 1);
+	CHECK_EQ(ncoal_due(&c, 3 * US, 1), NCOAL_ARM);
+	CHECK(set(&c, 100, 1, 0, 10));
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_OFF);
+	CHECK_EQ(s->deactivations, 2);
+	/* nothing pending: nothing to send */
+	CHECK(!set(&c, 0, 0, 0, 0));
+}
+
+static void test_set_params_usecs_change(void)
+{
+	struct ncoal c;
+
+	init(&c, 100, 64, 0, 10, 0);
+	ncoal_due(&c, 0, 1);
+	CHECK_EQ(ncoal_due(&c, US, 1), NCOAL_HOLD);
+	/* the queued timer no longer matches: flush, re-arm next time */
+	CHECK(set(&c, 50, 64, 0, 10));
+	CHECK_EQ(ncoal_pending(&c), 0);
+	CHECK_EQ(ncoal_due(&c, 2 * US, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_delay_ns(&c), 50 * US);
+	/* same after a frame flush left the timer armed and nothing held */
+	CHECK_EQ(ncoal_due(&c, 3 * US, 63), NCOAL_SEND);
+	CHECK(!set(&c, 20, 64, 0, 10));
+	CHECK_EQ(ncoal_due(&c, 4 * US, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_delay_ns(&c), 20 * US);
+}
+
+static void test_set_params_max_frames(void)
+{
+	struct ncoal c;
+
+	init(&c, 100, 64, 0, 10, 0);
+	ncoal_due(&c, 0, 5);
+	/* bound already reached */
+	CHECK(set(&c, 100, 5, 0, 10));
+	CHECK_EQ(ncoal_pending(&c), 0);
+	CHECK_EQ(ncoal_due(&c, US, 5), NCOAL_SEND);
+	/* not reached: kept, the next frame reaches it */
+	init(&c, 100, 64, 0, 10, 0);
+	ncoal_due(&c, 0, 5);
+	CHECK(!set(&c, 100, 6, 0, 10));
+	CHECK_EQ(ncoal_pending(&c), 5);
+	CHECK_EQ(ncoal_due(&c, US, 1), NCOAL_SEND);
+	CHECK_EQ(ncoal_read_stats(&c)->frame_flushes, 1);
+}
+
+static void test_set_params_compatible_keeps_pending(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+
+	init(&c, 100, 64, 0, 10, 0);
+	s = ncoal_read_stats(&c);
+	ncoal_due(&c, 0, 3);
+	CHECK(!set(&c, 100, 128, 0, 20));
+	CHECK_EQ(ncoal_pending(&c), 3);
+	CHECK_EQ(ncoal_due(&c, US, 1), NCOAL_HOLD);	/* timer kept */
+	CHECK(ncoal_timer_expired(&c));
+	CHECK_EQ(s->sent, 1);
+	CHECK_EQ(s->activations, 0);
+	CHECK_EQ(s->deactivations, 0);
+}
+
+static void test_set_params_threshold_reevaluates(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+
+	init(&c, 100, 64, 100000, 1000, 0);
+	s = ncoal_read_stats(&c);
+	ncoal_due(&c, 0, 50000);
+	CHECK_EQ(ncoal_due(&c, SEC, 1), NCOAL_SEND);	/* rate 50000 */
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_IDLE);
+	CHECK(!set(&c, 100, 64, 40000, 1000));
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_ACTIVE);
+	CHECK_EQ(s->activations, 1);
+	CHECK_EQ(ncoal_due(&c, SEC + US, 1), NCOAL_ARM);
+	/* threshold 0: stays active, frames kept */
+	CHECK(!set(&c, 100, 64, 0, 1000));
+	CHECK_EQ(ncoal_pending(&c), 1);
+	/* above the rate: closes, pending frames sent */
+	CHECK(set(&c, 100, 64, 1000000, 1000));
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_IDLE);
+	CHECK_EQ(ncoal_pending(&c), 0);
+	CHECK_EQ(s->deactivations, 1);
+	/* raising it within the hysteresis band keeps it active */
+	CHECK(!set(&c, 100, 64, 50000, 1000));
+	CHECK(!set(&c, 100, 64, 57142, 1000));	/* 7/8 * 57142 = 50000 */
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_ACTIVE);
+	CHECK(!set(&c, 100, 64, 57145, 1000));	/* 50002 > 50000 */
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_IDLE);
+}
+
+static void test_validate_einval(void)
+{
+	struct ncoal_params p;
+
+	p = mkp(10, 0, 0, 10);		/* max_frames 0 */
+	CHECK_EQ(ncoal_params_validate(&p, &lim), -EINVAL);
+	p = mkp(10, 8, 0, 0);		/* interval 0 */
+	CHECK_EQ(ncoal_params_validate(&p, &lim), -EINVAL);
+	p = mkp(10, 8, 1000, 4);
+	{
+		struct ncoal_limits l = lim;
+
+		l.min_interval_ms = 5;	/* interval below the minimum */
+		CHECK_EQ(ncoal_params_validate(&p, &l), -EINVAL);
+		p.rate_interval_ms = 5;
+		CHECK_EQ(ncoal_params_validate(&p, &l), 0);
+	}
+	/* -EINVAL takes precedence over -ERANGE */
+	p = mkp(lim.max_usecs + 1, 0, 0, 10);
+	CHECK_EQ(ncoal_params_validate(&p, &lim), -EINVAL);
+}
+
+static void test_validate_erange(void)
+{
+	struct ncoal_params p;
+
+	p = mkp(lim.max_usecs + 1, 8, 0, 10);
+	CHECK_EQ(ncoal_params_validate(&p, &lim), -ERANGE);
+	p = mkp(10, lim.max_frames + 1, 0, 10);
+	CHECK_EQ(ncoal_params_validate(&p, &lim), -ERANGE);
+	p = mkp(10, 8, lim.max_rate_threshold + 1, 10);
+	CHECK_EQ(ncoal_params_validate(&p, &lim), -ERANGE);
+	p = mkp(10, 8, 0, lim.max_interval_ms + 1);
+	CHECK_EQ(ncoal_params_validate(&p, &lim), -ERANGE);
+	p = mkp(U32_MAX, U32_MAX, U32_MAX, U32_MAX);
+	CHECK_EQ(ncoal_params_validate(&p, &lim), -ERANGE);
+	/* caps apply with coalescing off too */
+	p = mkp(0, lim.max_frames + 1, 0, 10);
+	CHECK_EQ(ncoal_params_validate(&p, &lim), -ERANGE);
+	p = mkp(0, 8, 0, lim.max_interval_ms + 1);
+	CHECK_EQ(ncoal_params_validate(&p, &lim), -ERANGE);
+}
+
+static void test_validate_boundaries_pass(void)
+{
+	struct ncoal_params p;
+
+	p = mkp(lim.max_usecs, lim.max_frames, lim.max_rate_threshold,
+		lim.max_interval_ms);
+	CHECK_EQ(ncoal_params_validate(&p, &lim), 0);
+	p = mkp(1, 1, 0, lim.min_interval_ms);
+	CHECK_EQ(ncoal_params_validate(&p, &lim), 0);
+	p = mkp(0, 0, 0, 0);		/* all zero: off */
+	CHECK_EQ(ncoal_params_validate(&p, &lim), 0);
+	p = mkp(0, 64, 1000, 0);	/* off: interval not required */
+	CHECK_EQ(ncoal_params_validate(&p, &lim), 0);
+}
+
+static void test_counters_add_up(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+
+	init(&c, 100, 4, 0, 10, 0);
+	s = ncoal_read_stats(&c);
+	ncoal_due(&c, 0, 1);		/* ARM */
+	ncoal_due(&c, US, 1);		/* HOLD */
+	ncoal_due(&c, 2 * US, 2);	/* SEND, frame flush */
+	ncoal_due(&c, 3 * US, 1);	/* HOLD (stale timer) */
+	ncoal_timer_expired(&c);	/* sent */
+	ncoal_due(&c, 200 * US, 1);	/* ARM */
+	ncoal_flush(&c);		/* sent, forced */
+	ncoal_due(&c, 300 * US, 1);	/* ARM */
+	set(&c, 0, 4, 0, 10);		/* sent, forced; off */
+	ncoal_due(&c, 400 * US, 1);	/* SEND */
+	CHECK_EQ(s->packets, 8);
+	CHECK_EQ(s->due, 7);
+	CHECK_EQ(s->deferred, 5);
+	CHECK_EQ(s->sent, 5);
+	CHECK_EQ(s->timer_fires, 1);
+	CHECK_EQ(s->frame_flushes, 1);
+	CHECK_EQ(s->due - s->deferred + s->timer_fires + 2, s->sent);
+	CHECK(s->sent <= s->due);
+	CHECK_EQ(ncoal_pending(&c), 0);
+	CHECK(!ncoal_flush(&c));
+	CHECK_EQ(s->sent, 5);
+}
+
+static void test_flush(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+
+	init(&c, 100, 64, 0, 10, 0);
+	s = ncoal_read_stats(&c);
+	CHECK(!ncoal_flush(&c));
+	ncoal_due(&c, 0, 1);
+	ncoal_due(&c, US, 1);
+	CHECK(ncoal_flush(&c));
+	CHECK_EQ(ncoal_pending(&c), 0);
+	CHECK_EQ(s->sent, 1);
+	CHECK_EQ(s->timer_fires, 0);
+	/* the timer was forgotten: the next held frame arms again */
+	CHECK_EQ(ncoal_due(&c, 2 * US, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_ACTIVE);
+}
+
+static void test_init_resets(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+	int i;
+
+	init(&c, 100, 64, 1000, 10, 0);
+	for (i = 0; i < 100000; i++)
+		ncoal_due(&c, i * US, 1);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_ACTIVE);
+	init(&c, 100, 64, 1000, 10, SEC);
+	s = ncoal_read_stats(&c);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_IDLE);
+	CHECK_EQ(ncoal_pending(&c), 0);
+	CHECK_EQ(ncoal_rate(&c), 0);
+	CHECK_EQ(s->packets + s->due + s->sent + s->deferred +
+		 s->timer_fires + s->frame_flushes + s->activations +
+		 s->deactivations, 0);
+	CHECK_EQ(ncoal_due(&c, SEC, 1), NCOAL_SEND);
+}
+
+static void test_frames_zero_counts_as_one(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+
+	init(&c, 100, 2, 0, 10, 0);
+	s = ncoal_read_stats(&c);
+	CHECK_EQ(ncoal_due(&c, 0, 0), NCOAL_ARM);
+	CHECK_EQ(ncoal_pending(&c), 1);
+	CHECK_EQ(ncoal_due(&c, US, 0), NCOAL_SEND);
+	CHECK_EQ(s->packets, 2);
+}
+
+/* Rate of a window of @pkts frames closed @elapsed ns after its start. */
+static u32 rate_of(u64 pkts, u64 elapsed)
+{
+	struct ncoal c;
+
+	init(&c, 0, 0, 0, 0, 0);	/* interval 0: every call samples */
+	c.win_pkts = pkts;
+	ncoal_due(&c, elapsed, 1);
+	return ncoal_rate(&c);
+}
+
+static void test_overflow_huge_counts(void)
+{
+	struct ncoal c;
+
+	/* exact where pkts * 1e9 overflows 64 bits */
+	CHECK_EQ(rate_of(1ULL << 63, 1ULL << 62), 2000000000);
+	CHECK_EQ(rate_of(1000000000000ULL, 1000 * SEC), 1000000000);
+	CHECK_EQ(rate_of(U64_MAX, U64_MAX - 1), 1000000000);
+	CHECK_EQ(rate_of(U64_MAX / 3, U64_MAX / 2), 666666666);
+	/* saturation at U32_MAX, around the fast-path limit of 5/ns */
+	CHECK_EQ(rate_of(U32_MAX - 1ULL, SEC), U32_MAX - 1);
+	CHECK_EQ(rate_of(U32_MAX, SEC), U32_MAX);
+	CHECK_EQ(rate_of(U32_MAX + 1ULL, SEC), U32_MAX);
+	CHECK_EQ(rate_of(5 * SEC - 1, SEC), U32_MAX);
+	CHECK_EQ(rate_of(5 * SEC, SEC), U32_MAX);
+	CHECK_EQ(rate_of(U64_MAX, 1 * MS), U32_MAX);
+	CHECK_EQ(rate_of(U64_MAX, 1), U32_MAX);
+
+	/* the window frame count saturates instead of wrapping */
+	init(&c, 0, 0, 0, 1, 0);
+	c.win_pkts = U64_MAX - 2;
+	ncoal_due(&c, 0, U32_MAX);
+	CHECK_EQ(c.win_pkts, U64_MAX);
+	ncoal_due(&c, MS, 1);
+	CHECK_EQ(ncoal_rate(&c), U32_MAX);
+	/* cumulative counters wrap at 2^64, as documented */
+	c.stats.packets = U64_MAX;
+	ncoal_due(&c, MS, 2);
+	CHECK_EQ(c.stats.packets, 1);
+
+	/* pending + frames does not wrap with max_frames at U32_MAX */
+	init(&c, 100, U32_MAX, 0, 10, 0);
+	CHECK_EQ(ncoal_due(&c, 0, U32_MAX - 2), NCOAL_ARM);
+	CHECK_EQ(ncoal_pending(&c), U32_MAX - 2);
+	CHECK_EQ(ncoal_due(&c, 1, 1), NCOAL_HOLD);
+	CHECK_EQ(ncoal_due(&c, 2, U32_MAX), NCOAL_SEND);
+	CHECK_EQ(ncoal_pending(&c), 0);
+	CHECK_EQ(ncoal_read_stats(&c)->frame_flushes, 1);
+	CHECK_EQ(ncoal_read_stats(&c)->packets, 2 * (u64)U32_MAX - 1);
+}
+
+static void test_overflow_huge_elapsed(void)
+{
+	struct ncoal c;
+	int i;
+
+	/* active at 1e6 pps, then the clock jumps to its end */
+	init(&c, 100, 64, 1000, 10, 0);
+	for (i = 0; i < 20000; i++) {
+		ncoal_due(&c, i * US, 1);
+		if (i % 50 == 49)
+			ncoal_timer_expired(&c);
+	}
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_ACTIVE);
+	CHECK_EQ(ncoal_due(&c, U64_MAX, 1), NCOAL_SEND);
+	CHECK_EQ(ncoal_rate(&c), 0);
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_IDLE);
+
+	/* the longest interval and a window starting near the end */
+	init(&c, 100, 64, 1, U32_MAX, U64_MAX - 2 * SEC);
+	ncoal_due(&c, U64_MAX - 2 * SEC, 10);
+	CHECK_EQ(ncoal_due(&c, U64_MAX, 1), NCOAL_SEND);
+	CHECK_EQ(ncoal_rate(&c), 0);	/* window still open */
+	init(&c, 100, 64, 1, 1, U64_MAX - 2 * SEC);
+	ncoal_due(&c, U64_MAX - 2 * SEC, 10);
+	CHECK_EQ(ncoal_due(&c, U64_MAX, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_rate(&c), 5);
+
+	/* a clock that does not move, or moves back: no division by 0 */
+	init(&c, 0, 0, 0, 0, SEC);
+	for (i = 0; i < 10; i++)
+		CHECK_EQ(ncoal_due(&c, SEC, 1), NCOAL_SEND);
+	CHECK_EQ(ncoal_due(&c, SEC - 1, 1), NCOAL_SEND);
+	CHECK_EQ(ncoal_rate(&c), 0);
+	CHECK_EQ(ncoal_due(&c, SEC + 1, 1), NCOAL_SEND);
+	CHECK_EQ(ncoal_rate(&c), U32_MAX);	/* 11 frames in 1 ns */
+}
+
+#define UAPI_OFF(f) offsetof(struct vhost_vring_coalesce_stats, f)
+#define NCOAL_OFF(f) (offsetof(struct ncoal_stats, f) + UAPI_OFF(packets))
+
+static void test_stats_map_onto_uapi(void)
+{
+	CHECK_EQ(sizeof(struct ncoal_stats),
+		 sizeof(struct vhost_vring_coalesce_stats) -
+		 UAPI_OFF(packets));
+	CHECK_EQ(NCOAL_OFF(packets), UAPI_OFF(packets));
+	CHECK_EQ(NCOAL_OFF(due), UAPI_OFF(signals_due));
+	CHECK_EQ(NCOAL_OFF(sent), UAPI_OFF(signals_sent));
+	CHECK_EQ(NCOAL_OFF(deferred), UAPI_OFF(signals_deferred));
+	CHECK_EQ(NCOAL_OFF(timer_fires), UAPI_OFF(timer_fires));
+	CHECK_EQ(NCOAL_OFF(frame_flushes), UAPI_OFF(frame_flushes));
+	CHECK_EQ(NCOAL_OFF(activations), UAPI_OFF(activations));
+	CHECK_EQ(NCOAL_OFF(deactivations), UAPI_OFF(deactivations));
+	CHECK_EQ(NCOAL_STATE_OFF, VHOST_VRING_COALESCE_STATE_OFF);
+	CHECK_EQ(NCOAL_STATE_IDLE, VHOST_VRING_COALESCE_STATE_IDLE);
+	CHECK_EQ(NCOAL_STATE_ACTIVE, VHOST_VRING_COALESCE_STATE_ACTIVE);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define T(name) { #name, test_##name }
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+	T(off_every_due_sends),
+	T(max_frames_one_is_off),
+	T(threshold_zero_always_active),
+	T(below_threshold_no_deferral),
+	T(crossing_up_activates_after_interval),
+	T(sample_before_adding_frames),
+	T(hysteresis_keeps_state_in_band),
+	T(hysteresis_deactivates_below_band),
+	T(frame_bound_flush),
+	T(stale_timer_after_frame_flush),
+	T(timer_expiry_flushes),
+	T(hold_never_rearms),
+	T(random_bound_simulation),
+	T(random_invariants_with_reconfig),
+	T(idle_gap_switches_off_first),
+	T(gate_close_sends_pending),
+	T(set_params_off_with_pending),
+	T(set_params_usecs_change),
+	T(set_params_max_frames),
+	T(set_params_compatible_keeps_pending),
+	T(set_params_threshold_reevaluates),
+	T(validate_einval),
+	T(validate_erange),
+	T(validate_boundaries_pass),
+	T(counters_add_up),
+	T(flush),
+	T(init_resets),
+	T(frames_zero_counts_as_one),
+	T(overflow_huge_counts),
+	T(overflow_huge_elapsed),
+	T(stats_map_onto_uapi),
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NTESTS ((int)ARRAY_SIZE(tests))
+
+static bool selected(int argc, char **argv, const char *name)
+{
+	int i;
+
+	if (argc < 2)
+		return true;
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	int i, j, n = 0, pass = 0, fail = 0;
+
+	for (j = 1; j < argc; j++) {
+		for (i = 0; i < NTESTS; i++)
+			if (!strcmp(argv[j], tests[i].name))
+				break;
+		if (i == NTESTS) {
+			printf("Bail out! no test named %s\n", argv[j]);
+			return 1;
+		}
+	}
+	for (i = 0; i < NTESTS; i++)
+		n += selected(argc, argv, tests[i].name);
+	printf("TAP version 13\n1..%d\n", n);
+	n = 0;
+	for (i = 0; i < NTESTS; i++) {
+		if (!selected(argc, argv, tests[i].name))
+			continue;
+		cur_fail = 0;
+		tests[i].fn();
+		printf("%sok %d %s\n", cur_fail ? "not " : "", ++n,
+		       tests[i].name);
+		if (cur_fail)
+			fail++;
+		else
+			pass++;
+	}
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n",
+	       pass, fail);
+	return fail ? 1 : 0;
+}
