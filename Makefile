@@ -12,7 +12,7 @@
 # tarball) select another target kernel; see README.md.
 
 SHELL := /bin/bash
-BUILD := $(CURDIR)/build
+BUILD ?= $(CURDIR)/build
 export NCOAL_BUILD := $(BUILD)
 
 .PHONY: all modules deps check demo bench unit checkpatch sparse vm-test \
