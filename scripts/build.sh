@@ -35,7 +35,7 @@ theirs=$(grep -E 'warning:' "$log" |
 if [ -n "$theirs" ]; then
 	# Upstream lines are tolerated; lines our series touches are not:
 	# compare against the unpatched files' warnings.
-	base=$NCOAL_BUILD/upstream-warnings.txt
+	base=$NCOAL_BUILD/upstream-warnings${CHECK_SPARSE:+-sparse}.txt
 	if [ ! -f "$base" ] || [ "$base" -ot "$NCOAL_BUILD/upstream/.stamp" ]; then
 		"$NCOAL_ROOT/scripts/upstream-warnings.sh" > "$base"
 	fi

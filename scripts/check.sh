@@ -1,0 +1,198 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh [all|unit|build|checkpatch|vm]...: the project's tests, as one
+# TAP stream. Every sub-result counts; the last line is "N passed, N failed".
+#
+#   unit        engine unit tests (userspace, fake clock)
+#   build       module build (W=1, sparse), tools, series failure path
+#   checkpatch  checkpatch --strict on the series and our files, kernel-doc
+#   vm          the VM integration suite (tools/testing/vm) in the test host
+
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$NCOAL_ROOT"
+
+pass=0
+fail=0
+skip=0
+n=0
+failed=()
+
+ok() {
+	n=$((n + 1)); pass=$((pass + 1))
+	echo "ok $n $*"
+}
+
+not_ok() {
+	n=$((n + 1)); fail=$((fail + 1))
+	failed+=("$*")
+	echo "not ok $n $*"
+}
+
+skip() {
+	n=$((n + 1)); skip=$((skip + 1))
+	echo "ok $n $1 # SKIP ${*:2}"
+}
+
+# Run a command as one result; on failure show the tail of its output.
+run() {
+	local name=$1 out
+
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		echo "$out" | tail -n 40 | sed 's/^/# /'
+		not_ok "$name"
+	fi
+}
+
+# Re-emit a TAP stream of sub-results under a prefix.
+tap() {
+	local prefix=$1 line rc=0 seen=0
+
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*"# SKIP"*)
+			seen=1; n=$((n + 1)); skip=$((skip + 1))
+			echo "ok $n $prefix: ${line#ok [0-9]* }" ;;
+		"ok "*)
+			seen=1; n=$((n + 1)); pass=$((pass + 1))
+			echo "ok $n $prefix: ${line#ok [0-9]* }" ;;
+		"not ok "*)
+			seen=1; n=$((n + 1)); fail=$((fail + 1))
+			failed+=("$prefix: ${line#not ok [0-9]* }")
+			echo "not ok $n $prefix: ${line#not ok [0-9]* }" ;;
+		"TAP version"*|1..*|"# Totals"*) ;;
+		"__rc="*) rc=${line#__rc=} ;;
+		*) echo "# ${line#\# }" ;;
+		esac
+	done
+	if [ "$seen" = 0 ] || { [ "$rc" != 0 ] && [ "$rc" != 4 ]; }; then
+		n=$((n + 1)); fail=$((fail + 1))
+		failed+=("$prefix: exited with status $rc")
+		echo "not ok $n $prefix: exited with status $rc"
+	fi
+}
+
+do_unit() {
+	echo "# --- unit"
+	tap unit < <(make -s -C tools/testing/ncoal run 2>&1; echo "__rc=$?")
+}
+
+# patches/series must fail loudly, naming the patch, when a hunk rejects.
+series_failure_is_reported() {
+	local tmp out
+
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' RETURN
+	cp -r "$NCOAL_ROOT"/{Kbuild,include,drivers,scripts} "$tmp/"
+	[ -d "$NCOAL_ROOT/lib" ] && cp -r "$NCOAL_ROOT/lib" "$tmp/"
+	mkdir -p "$tmp/patches"
+	cat > "$tmp/patches/9999-broken.patch" <<'EOP'
+--- a/drivers/vhost/net.c
++++ b/drivers/vhost/net.c
+@@ -1,3 +1,3 @@
+-this line is not in net.c
++neither is this one
+ nor this
+ nor that
+EOP
+	echo 9999-broken.patch > "$tmp/patches/series"
+	mkdir -p "$tmp/build"
+	cp -r "$NCOAL_BUILD/upstream" "$tmp/build/upstream"
+	if out=$(NCOAL_ROOT=$tmp NCOAL_BUILD=$tmp/build "$tmp/scripts/prepare.sh" 2>&1); then
+		echo "prepare.sh accepted a patch that does not apply"
+		return 1
+	fi
+	echo "$out" | grep -q "patch 9999-broken.patch does not apply to drivers/vhost/net.c" || {
+		echo "$out"
+		echo "error message does not name the patch and file"
+		return 1
+	}
+	[ ! -e "$tmp/build/src/drivers/vhost/net.c" ] || {
+		echo "a half-applied tree was left for the build"
+		return 1
+	}
+}
+
+no_upstream_files_committed() {
+	local bad
+
+	bad=$(git ls-files | grep -E '^(drivers/vhost/(net\.c|vhost\.h)|drivers/net/virtio_net\.c|scripts/checkpatch\.pl)$' || true)
+	[ -z "$bad" ] || { echo "upstream files in git: $bad"; return 1; }
+}
+
+do_build() {
+	echo "# --- build"
+	run "build: modules build with W=1, no new warnings" scripts/build.sh
+	run "build: sparse (C=2) finds nothing new" env CHECK_SPARSE=1 scripts/build.sh
+	run "build: series failure names the patch and file" series_failure_is_reported
+	run "build: no upstream kernel file is committed" no_upstream_files_committed
+	run "build: test tools" make -s tools
+}
+
+do_checkpatch() {
+	local cp=$NCOAL_BUILD/upstream/scripts/checkpatch.pl f p kd
+
+	echo "# --- checkpatch"
+	[ -f "$cp" ] || scripts/upstream.sh "$NCOAL_BUILD/upstream" >/dev/null
+	cpargs=(--strict --no-tree --codespell --quiet --show-types
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG)
+	if [ -f patches/series ]; then
+		while read -r p _; do
+			case "$p" in ''|\#*) continue ;; esac
+			run "checkpatch: $p" perl "$cp" "${cpargs[@]}" "patches/$p"
+		done < patches/series
+	fi
+	for f in $(git ls-files include lib drivers | grep -E '\.[ch]$'); do
+		run "checkpatch: $f" perl "$cp" "${cpargs[@]}" -f "$f"
+	done
+	kd=$NCOAL_BUILD/upstream/scripts/kernel-doc
+	for f in $(git ls-files include lib drivers | grep -E '\.[ch]$'); do
+		run "kernel-doc: $f" bash -c "out=\$(perl $kd -none -Wall $f 2>&1); echo \"\$out\"; [ -z \"\$out\" ]"
+	done
+}
+
+do_vm() {
+	echo "# --- vm"
+	if ! scripts/build.sh >/dev/null 2>&1 || ! make -s tools >/dev/null 2>&1; then
+		not_ok "vm: modules and tools build (see build results)"
+		return
+	fi
+	if ! scripts/mkinitramfs.sh l2 "$NCOAL_BUILD/vm/l2-initramfs.gz"; then
+		not_ok "vm: guest initramfs"
+		return
+	fi
+	tap vm < <(scripts/vm -q -t "${VM_TIMEOUT:-2400}" -- \
+			tools/testing/vm/run.sh > "$NCOAL_BUILD/vm.err" 2>&1
+		rc=$?
+		cat "$NCOAL_BUILD/vm/last/output.log" "$NCOAL_BUILD/vm.err"
+		echo "__rc=$rc")
+}
+
+what=("$@")
+[ ${#what[@]} -gt 0 ] || what=(all)
+[ "${what[0]}" = all ] && what=(unit build checkpatch vm)
+
+echo "TAP version 13"
+SECONDS=0
+for w in "${what[@]}"; do
+	case "$w" in
+	unit) do_unit ;;
+	build) do_build ;;
+	checkpatch) do_checkpatch ;;
+	vm) do_vm ;;
+	*) echo "check.sh: unknown part $w" >&2; exit 2 ;;
+	esac
+done
+echo "1..$n"
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+echo "# took $SECONDS s"
+if [ $fail -gt 0 ]; then
+	echo "# failed:"
+	printf '#   %s\n' "${failed[@]}"
+fi
+echo "$((pass + skip)) passed, $fail failed"
+[ $fail -eq 0 ]
