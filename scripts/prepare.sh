@@ -32,8 +32,14 @@ if [ -f "$PATCHES/series" ]; then
 	while read -r p _; do
 		case "$p" in ''|\#*) continue ;; esac
 		[ -f "$PATCHES/$p" ] || die "patches/series lists $p, which does not exist"
-		if ! out=$(cd "$STAGE" && git apply --whitespace=nowarn \
-				"$PATCHES/$p" 2>&1); then
+		# The stage lives inside the project's git tree: without the
+		# ceiling, git apply would resolve paths against the project
+		# and silently skip every file.
+		if ! out=$(cd "$STAGE" &&
+				GIT_CEILING_DIRECTORIES=$NCOAL_BUILD \
+				git apply --verbose --whitespace=nowarn \
+				"$PATCHES/$p" 2>&1) ||
+		   echo "$out" | grep -q '^Skipped patch'; then
 			echo "$out" >&2
 			files=$(echo "$out" | sed -n 's/^error: patch failed: \([^:]*\):.*/\1/p;s/^error: \([^:]*\): does not exist.*/\1/p' | sort -u | tr '\n' ' ')
 			rm -rf "$STAGE"

@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vhost-net guest notification coalescing: timer, work, module
+ * parameters, ioctls and debugfs around the ncoal engine.
+ *
+ * Locking: everything that touches a ring's &struct vhost_net_coal runs
+ * under that ring's vq->mutex: the signal path (handle_rx/handle_tx),
+ * the timer's work, the ioctls, debugfs and teardown.  The hrtimer
+ * callback itself only queues the work.
+ */
+#include <linux/debugfs.h>
+#include <linux/hrtimer.h>
+#include <linux/kernel.h>
+#include <linux/moduleparam.h>
+#include <linux/ncoal.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+#include <linux/vhost_net_coalesce.h>
+
+#include "net_coalesce.h"
+
+/* Hard limits of the parameters themselves (not admin tunable). */
+#define VNC_USECS_LIMIT		1000000U	/* 1 s */
+#define VNC_FRAMES_LIMIT	4096U
+#define VNC_RATE_LIMIT		100000000U	/* 100 Mpps */
+#define VNC_INTERVAL_MIN_MS	10U
+#define VNC_INTERVAL_MAX_MS	60000U
+
+/*
+ * Module parameters.  The first six are the defaults of rings without an
+ * explicit setting; the coalesce_{min,max}_usecs and coalesce_max_frames
+ * caps bound every value, including those a VMM (or, through it, a
+ * guest) asks for.
+ */
+static unsigned int rx_coalesce_usecs = 500;
+static unsigned int rx_max_coalesced_frames = 64;
+static unsigned int tx_coalesce_usecs = 500;
+static unsigned int tx_max_coalesced_frames = 64;
+static unsigned int coalesce_rate_threshold = 10000;
+static unsigned int coalesce_rate_interval_ms = 1000;
+static unsigned int coalesce_max_usecs = 2000;
+static unsigned int coalesce_min_usecs = 10;
+static unsigned int coalesce_max_frames = 1024;
+
+/* Bumped on every parameter write; rings reload when it moves. */
+static atomic_t vnc_gen = ATOMIC_INIT(0);
+
+static struct dentry *vnc_debugfs_root;
+static atomic_t vnc_dev_ids = ATOMIC_INIT(0);
+
+static bool vnc_usecs_ok(unsigned int usecs, unsigned int min,
+			 unsigned int max)
+{
+	return !usecs || (usecs >= min && usecs <= max);
+}
+
+/*
+ * Validate a write to one parameter against the others; called with the
+ * module's parameter lock held (sysfs and module load), so the values
+ * read here cannot change meanwhile.
+ */
+static int vnc_param_check(const unsigned int *p, unsigned int v)
+{
+	if (p == &rx_coalesce_usecs || p == &tx_coalesce_usecs)
+		return vnc_usecs_ok(v, coalesce_min_usecs,
+				    coalesce_max_usecs) ? 0 : -ERANGE;
+	if (p == &rx_max_coalesced_frames || p == &tx_max_coalesced_frames) {
+		if (!v)
+			return -EINVAL;
+		return v <= coalesce_max_frames ? 0 : -ERANGE;
+	}
+	if (p == &coalesce_rate_threshold)
+		return v <= VNC_RATE_LIMIT ? 0 : -ERANGE;
+	if (p == &coalesce_rate_interval_ms) {
+		if (!v)
+			return -EINVAL;
+		return v >= VNC_INTERVAL_MIN_MS &&
+		       v <= VNC_INTERVAL_MAX_MS ? 0 : -ERANGE;
+	}
+	if (p == &coalesce_max_usecs) {
+		if (v < coalesce_min_usecs || v > VNC_USECS_LIMIT)
+			return -ERANGE;
+		/* The defaults must stay within the cap. */
+		if (rx_coalesce_usecs > v || tx_coalesce_usecs > v)
+			return -ERANGE;
+		return 0;
+	}
+	if (p == &coalesce_min_usecs) {
+		if (!v)
+			return -EINVAL;
+		if (v > coalesce_max_usecs)
+			return -ERANGE;
+		if (!vnc_usecs_ok(rx_coalesce_usecs, v, coalesce_max_usecs) ||
+		    !vnc_usecs_ok(tx_coalesce_usecs, v, coalesce_max_usecs))
+			return -ERANGE;
+		return 0;
+	}
+	if (p == &coalesce_max_frames) {
+		if (!v)
+			return -EINVAL;
+		if (v > VNC_FRAMES_LIMIT || rx_max_coalesced_frames > v ||
+		    tx_max_coalesced_frames > v)
+			return -ERANGE;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int vnc_param_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int *p = kp->arg;
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint(val, 0, &v);
+	if (ret)
+		return ret;
+	ret = vnc_param_check(p, v);
+	if (ret)
+		return ret;
+	WRITE_ONCE(*p, v);
+	atomic_inc(&vnc_gen);
+	return 0;
+}
+
+static const struct kernel_param_ops vnc_param_ops = {
+	.set = vnc_param_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(rx_coalesce_usecs, &vnc_param_ops, &rx_coalesce_usecs, 0644);
+MODULE_PARM_DESC(rx_coalesce_usecs,
+		 "Default max delay of an RX (guest receive) interrupt, us; 0: off (default 500)");
+module_param_cb(rx_max_coalesced_frames, &vnc_param_ops,
+		&rx_max_coalesced_frames, 0644);
+MODULE_PARM_DESC(rx_max_coalesced_frames,
+		 "Default RX buffers pending before the interrupt is sent at once (default 64)");
+module_param_cb(tx_coalesce_usecs, &vnc_param_ops, &tx_coalesce_usecs, 0644);
+MODULE_PARM_DESC(tx_coalesce_usecs,
+		 "Default max delay of a TX completion interrupt, us; 0: off (default 500)");
+module_param_cb(tx_max_coalesced_frames, &vnc_param_ops,
+		&tx_max_coalesced_frames, 0644);
+MODULE_PARM_DESC(tx_max_coalesced_frames,
+		 "Default TX completions pending before the interrupt is sent at once (default 64)");
+module_param_cb(coalesce_rate_threshold, &vnc_param_ops,
+		&coalesce_rate_threshold, 0644);
+MODULE_PARM_DESC(coalesce_rate_threshold,
+		 "Default packet rate (pps) at or above which a ring coalesces; 0: always (default 10000)");
+module_param_cb(coalesce_rate_interval_ms, &vnc_param_ops,
+		&coalesce_rate_interval_ms, 0644);
+MODULE_PARM_DESC(coalesce_rate_interval_ms,
+		 "Default rate sampling interval, ms, 10-60000 (default 1000)");
+module_param_cb(coalesce_max_usecs, &vnc_param_ops, &coalesce_max_usecs, 0644);
+MODULE_PARM_DESC(coalesce_max_usecs,
+		 "Cap on any delay a VMM or guest asks for, us (default 2000)");
+module_param_cb(coalesce_min_usecs, &vnc_param_ops, &coalesce_min_usecs, 0644);
+MODULE_PARM_DESC(coalesce_min_usecs,
+		 "Smallest non-zero delay accepted, us: bounds the timer rate (default 10)");
+module_param_cb(coalesce_max_frames, &vnc_param_ops, &coalesce_max_frames,
+		0644);
+MODULE_PARM_DESC(coalesce_max_frames,
+		 "Cap on any frame bound a VMM or guest asks for (default 1024)");
+
+/* The module parameters that apply to ring @index. */
+static void vnc_defaults(unsigned int index, struct ncoal_params *p)
+{
+	bool rx = index == 0;	/* VHOST_NET_VQ_RX */
+
+	p->usecs = rx ? READ_ONCE(rx_coalesce_usecs) :
+			READ_ONCE(tx_coalesce_usecs);
+	p->max_frames = rx ? READ_ONCE(rx_max_coalesced_frames) :
+			     READ_ONCE(tx_max_coalesced_frames);
+	p->rate_threshold = READ_ONCE(coalesce_rate_threshold);
+	p->rate_interval_ms = READ_ONCE(coalesce_rate_interval_ms);
+}
+
+/*
+ * An explicit setting was valid when it was made; the caps may have been
+ * lowered since, so they are applied again whenever a ring reloads.
+ */
+static void vnc_clamp(struct ncoal_params *p)
+{
+	unsigned int max = READ_ONCE(coalesce_max_usecs);
+	unsigned int min = READ_ONCE(coalesce_min_usecs);
+
+	if (p->usecs)
+		p->usecs = clamp(p->usecs, min, max);
+	p->max_frames = min(p->max_frames, READ_ONCE(coalesce_max_frames));
+}
+
+static void vnc_effective(const struct vhost_net_coal *c,
+			  struct ncoal_params *p)
+{
+	if (c->has_explicit)
+		*p = c->explicit;
+	else
+		vnc_defaults(c->index, p);
+	vnc_clamp(p);
+}
+
+/* Caller holds vq->mutex and runs in the worker. */
+static void vnc_send(struct vhost_net_coal *c)
+{
+	vhost_signal(c->vq->dev, c->vq);
+}
+
+/*
+ * Apply the current parameters when the module parameters changed since
+ * this ring last looked.  Returns true if held signals must go now.
+ */
+static bool vnc_reload(struct vhost_net_coal *c)
+{
+	unsigned int gen = atomic_read(&vnc_gen);
+	struct ncoal_params p;
+
+	if (likely(gen == c->gen))
+		return false;
+	c->gen = gen;
+	vnc_effective(c, &p);
+	return ncoal_set_params(&c->eng, &p);
+}
+
+/**
+ * vhost_net_coal_signal() - the guest is due a signal for new used buffers
+ * @c: the ring's coalescing state
+ * @frames: used buffers just added
+ *
+ * Replaces vhost_signal() after vhost_add_used_n() in vhost_net: sends
+ * the signal now, or holds it and makes sure the timer covers it.  Called
+ * with vq->mutex held.
+ */
+void vhost_net_coal_signal(struct vhost_net_coal *c, unsigned int frames)
+{
+	bool send = vnc_reload(c);
+
+	switch (ncoal_due(&c->eng, ktime_get_ns(), frames)) {
+	case NCOAL_SEND:
+		send = true;
+		break;
+	case NCOAL_ARM:
+		/* Always: the engine counts on the timer once it said so. */
+		hrtimer_start(&c->timer, ns_to_ktime(ncoal_delay_ns(&c->eng)),
+			      HRTIMER_MODE_REL);
+		break;
+	case NCOAL_HOLD:
+		break;
+	}
+	if (send)
+		vnc_send(c);
+}
+
+static void vnc_work(struct vhost_work *work)
+{
+	struct vhost_net_coal *c = container_of(work, struct vhost_net_coal,
+						work);
+	struct vhost_virtqueue *vq = c->vq;
+	bool send;
+
+	mutex_lock_nested(&vq->mutex, c->index);
+	send = ncoal_timer_expired(&c->eng);
+	send |= vnc_reload(c);
+	if (c->force) {
+		c->force = false;
+		send = true;
+	}
+	if (send)
+		vnc_send(c);
+	mutex_unlock(&vq->mutex);
+}
+
+static enum hrtimer_restart vnc_timer_fn(struct hrtimer *t)
+{
+	struct vhost_net_coal *c = container_of(t, struct vhost_net_coal,
+						timer);
+
+	/*
+	 * No worker (not set up, or its owner is exiting): nobody is left to
+	 * run the ring, and teardown flushes what is held.
+	 */
+	vhost_vq_work_queue(c->vq, &c->work);
+	return HRTIMER_NORESTART;
+}
+
+/* Send held signals from the worker; the engine already counted them. */
+static void vnc_kick_work(struct vhost_net_coal *c)
+{
+	c->force = true;
+	vhost_vq_work_queue(c->vq, &c->work);
+}
+
+/**
+ * vhost_net_coal_init() - set up a ring's coalescing state
+ * @c: the state, embedded in the ring's vhost_net_virtqueue
+ * @vq: the ring
+ * @index: its index (0: RX, 1: TX)
+ *
+ * Called once when the device is opened.
+ */
+void vhost_net_coal_init(struct vhost_net_coal *c, struct vhost_virtqueue *vq,
+			 unsigned int index)
+{
+	struct ncoal_params p;
+
+	c->vq = vq;
+	c->index = index;
+	c->has_explicit = false;
+	c->force = false;
+	c->gen = atomic_read(&vnc_gen);
+	vnc_defaults(index, &p);
+	ncoal_init(&c->eng, &p, ktime_get_ns());
+	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	c->timer.function = vnc_timer_fn;
+	vhost_work_init(&c->work, vnc_work);
+}
+
+/**
+ * vhost_net_coal_stop() - the ring stops: nothing may stay held
+ * @c: the ring's coalescing state
+ *
+ * Cancels the timer and hands any held signal to the ring's worker, so
+ * the caller's following device flush sends it.  Called with vq->mutex
+ * held when the backend is detached (release, reset owner).
+ */
+void vhost_net_coal_stop(struct vhost_net_coal *c)
+{
+	hrtimer_cancel(&c->timer);
+	if (ncoal_flush(&c->eng))
+		vnc_kick_work(c);
+}
+
+/**
+ * vhost_net_coal_reset() - forget settings and counters
+ * @c: the ring's coalescing state
+ *
+ * For VHOST_RESET_OWNER and release, after the device was stopped and
+ * flushed: the ring follows the module parameters again and its counters
+ * restart from zero.
+ */
+void vhost_net_coal_reset(struct vhost_net_coal *c)
+{
+	struct ncoal_params p;
+
+	hrtimer_cancel(&c->timer);
+	c->has_explicit = false;
+	c->force = false;
+	c->gen = atomic_read(&vnc_gen);
+	vnc_defaults(c->index, &p);
+	ncoal_init(&c->eng, &p, ktime_get_ns());
+}
+
+static int vnc_validate(const struct vhost_vring_coalesce *vc)
+{
+	const struct ncoal_limits lim = {
+		.max_usecs = READ_ONCE(coalesce_max_usecs),
+		.max_frames = READ_ONCE(coalesce_max_frames),
+		.min_interval_ms = VNC_INTERVAL_MIN_MS,
+		.max_interval_ms = VNC_INTERVAL_MAX_MS,
+		.max_rate_threshold = VNC_RATE_LIMIT,
+	};
+	const struct ncoal_params p = {
+		.usecs = vc->usecs,
+		.max_frames = vc->max_frames,
+		.rate_threshold = vc->rate_threshold,
+		.rate_interval_ms = vc->rate_interval_ms,
+	};
+	int ret;
+
+	if (vc->flags & ~VHOST_VRING_COALESCE_F_ALL ||
+	    vc->reserved[0] || vc->reserved[1])
+		return -EINVAL;
+	if (vc->flags & VHOST_VRING_COALESCE_F_DEFAULT)
+		return vc->usecs || vc->max_frames || vc->rate_threshold ||
+		       vc->rate_interval_ms ? -EINVAL : 0;
+	/* "Off" needs no other value; a zero interval still makes no sense. */
+	if (!vc->usecs && (!vc->max_frames || !vc->rate_interval_ms))
+		return -EINVAL;
+	ret = ncoal_params_validate(&p, &lim);
+	if (ret)
+		return ret;
+	if (!vnc_usecs_ok(vc->usecs, READ_ONCE(coalesce_min_usecs), lim.max_usecs))
+		return -ERANGE;
+	return 0;
+}
+
+static long vnc_set(struct vhost_net_coal *c,
+		    const struct vhost_vring_coalesce *vc)
+{
+	struct ncoal_params p;
+	int ret;
+
+	ret = vnc_validate(vc);
+	if (ret)
+		return ret;
+	if (vc->flags & VHOST_VRING_COALESCE_F_DEFAULT) {
+		c->has_explicit = false;
+	} else {
+		c->explicit.usecs = vc->usecs;
+		c->explicit.max_frames = vc->max_frames;
+		c->explicit.rate_threshold = vc->rate_threshold;
+		c->explicit.rate_interval_ms = vc->rate_interval_ms;
+		c->has_explicit = true;
+	}
+	c->gen = atomic_read(&vnc_gen);
+	vnc_effective(c, &p);
+	if (ncoal_set_params(&c->eng, &p))
+		vnc_kick_work(c);
+	return 0;
+}
+
+static void vnc_get(const struct vhost_net_coal *c,
+		    struct vhost_vring_coalesce *vc)
+{
+	struct ncoal_params p;
+
+	vnc_effective(c, &p);
+	vc->flags = c->has_explicit ? 0 : VHOST_VRING_COALESCE_F_DEFAULT;
+	vc->usecs = p.usecs;
+	vc->max_frames = p.max_frames;
+	vc->rate_threshold = p.rate_threshold;
+	vc->rate_interval_ms = p.rate_interval_ms;
+	vc->reserved[0] = 0;
+	vc->reserved[1] = 0;
+}
+
+static void vnc_stats(const struct vhost_net_coal *c,
+		      struct vhost_vring_coalesce_stats *s)
+{
+	const struct ncoal_stats *st = ncoal_read_stats(&c->eng);
+
+	s->state = ncoal_state(&c->eng);
+	s->rate = ncoal_rate(&c->eng);
+	s->reserved = 0;
+	s->packets = st->packets;
+	s->signals_due = st->due;
+	s->signals_sent = st->sent;
+	s->signals_deferred = st->deferred;
+	s->timer_fires = st->timer_fires;
+	s->frame_flushes = st->frame_flushes;
+	s->activations = st->activations;
+	s->deactivations = st->deactivations;
+}
+
+/**
+ * vhost_net_coal_ioctl() - the per-ring coalescing ioctls
+ * @dev: the vhost device
+ * @c: its rings' coalescing states, indexed by ring
+ * @ioctl: VHOST_NET_{SET,GET}_VRING_COALESCE or ..._STATS
+ * @argp: user argument
+ *
+ * Return: 0, -EFAULT, -EPERM (not the owner), -EINVAL (bad ring index,
+ * flags, reserved fields or combination) or -ERANGE (a value outside the
+ * admin's caps); nothing changes on error.
+ */
+long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal **c,
+			  unsigned int ioctl, void __user *argp)
+{
+	struct vhost_vring_coalesce_stats st;
+	struct vhost_vring_coalesce vc;
+	struct vhost_net_coal *rc;
+	long ret;
+	u32 idx;
+
+	BUILD_BUG_ON(NCOAL_STATE_OFF != VHOST_VRING_COALESCE_STATE_OFF);
+	BUILD_BUG_ON(NCOAL_STATE_IDLE != VHOST_VRING_COALESCE_STATE_IDLE);
+	BUILD_BUG_ON(NCOAL_STATE_ACTIVE != VHOST_VRING_COALESCE_STATE_ACTIVE);
+
+	if (get_user(idx, (u32 __user *)argp))
+		return -EFAULT;
+
+	mutex_lock(&dev->mutex);
+	ret = vhost_dev_check_owner(dev);
+	if (ret)
+		goto out;
+	if (idx >= dev->nvqs) {
+		ret = -EINVAL;
+		goto out;
+	}
+	rc = c[idx];
+	mutex_lock(&rc->vq->mutex);
+	switch (ioctl) {
+	case VHOST_NET_SET_VRING_COALESCE:
+		if (copy_from_user(&vc, argp, sizeof(vc)))
+			ret = -EFAULT;
+		else
+			ret = vnc_set(rc, &vc);
+		break;
+	case VHOST_NET_GET_VRING_COALESCE:
+		vc.index = idx;
+		vnc_get(rc, &vc);
+		ret = copy_to_user(argp, &vc, sizeof(vc)) ? -EFAULT : 0;
+		break;
+	case VHOST_NET_GET_VRING_COALESCE_STATS:
+		st.index = idx;
+		vnc_stats(rc, &st);
+		ret = copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+		break;
+	default:
+		ret = -ENOIOCTLCMD;
+		break;
+	}
+	mutex_unlock(&rc->vq->mutex);
+out:
+	mutex_unlock(&dev->mutex);
+	return ret;
+}
+
+static const char * const vnc_state_names[] = {
+	[NCOAL_STATE_OFF] = "off",
+	[NCOAL_STATE_IDLE] = "idle",
+	[NCOAL_STATE_ACTIVE] = "active",
+};
+
+static int vnc_debugfs_show(struct seq_file *m, void *v)
+{
+	struct vhost_net_coal *c = m->private;
+	struct vhost_vring_coalesce_stats st;
+	struct vhost_vring_coalesce vc;
+
+	mutex_lock(&c->vq->mutex);
+	vnc_get(c, &vc);
+	vnc_stats(c, &st);
+	mutex_unlock(&c->vq->mutex);
+
+	seq_printf(m, "source: %s\n", vc.flags ? "module parameters" :
+		   "explicit");
+	seq_printf(m, "usecs: %u\nmax_frames: %u\n", vc.usecs, vc.max_frames);
+	seq_printf(m, "rate_threshold: %u\nrate_interval_ms: %u\n",
+		   vc.rate_threshold, vc.rate_interval_ms);
+	seq_printf(m, "state: %s\nrate: %u\n", vnc_state_names[st.state],
+		   st.rate);
+	seq_printf(m, "packets: %llu\nsignals_due: %llu\nsignals_sent: %llu\n",
+		   st.packets, st.signals_due, st.signals_sent);
+	seq_printf(m, "signals_deferred: %llu\ntimer_fires: %llu\n",
+		   st.signals_deferred, st.timer_fires);
+	seq_printf(m, "frame_flushes: %llu\nactivations: %llu\n",
+		   st.frame_flushes, st.activations);
+	seq_printf(m, "deactivations: %llu\n", st.deactivations);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vnc_debugfs);
+
+/**
+ * vhost_net_coal_debugfs_add() - per-device counters for operators
+ * @c: the device's rings' coalescing states (RX, TX)
+ *
+ * Creates vhost_net/<pid>-<n>/{rx,tx} in debugfs, <pid> being the
+ * process that opened /dev/vhost-net (the VMM).
+ *
+ * Return: the directory, to pass to vhost_net_coal_debugfs_remove().
+ */
+struct dentry *vhost_net_coal_debugfs_add(struct vhost_net_coal **c)
+{
+	struct dentry *dir;
+	char name[32];
+
+	snprintf(name, sizeof(name), "%d-%d", task_tgid_vnr(current),
+		 atomic_inc_return(&vnc_dev_ids));
+	dir = debugfs_create_dir(name, vnc_debugfs_root);
+	debugfs_create_file("rx", 0400, dir, c[0], &vnc_debugfs_fops);
+	debugfs_create_file("tx", 0400, dir, c[1], &vnc_debugfs_fops);
+	return dir;
+}
+
+/**
+ * vhost_net_coal_debugfs_remove() - remove a device's debugfs files
+ * @dir: what vhost_net_coal_debugfs_add() returned
+ *
+ * Waits for readers; called before the device is freed.
+ */
+void vhost_net_coal_debugfs_remove(struct dentry *dir)
+{
+	debugfs_remove(dir);
+}
+
+/**
+ * vhost_net_coal_module_init() - module load: the debugfs root
+ */
+void vhost_net_coal_module_init(void)
+{
+	vnc_debugfs_root = debugfs_create_dir("vhost_net", NULL);
+}
+
+/**
+ * vhost_net_coal_module_exit() - module unload
+ */
+void vhost_net_coal_module_exit(void)
+{
+	debugfs_remove(vnc_debugfs_root);
+}

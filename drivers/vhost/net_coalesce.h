@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vhost-net guest notification coalescing.
+ *
+ * vhost_net signals the guest (call eventfd, an injected interrupt) each
+ * time it adds used buffers to a ring.  With coalescing active on a ring,
+ * vhost_net_coal_signal() holds that signal until max_frames used buffers
+ * are pending or usecs have passed since the first held one; an hrtimer
+ * then queues work on the ring's vhost worker, which sends the signal
+ * (vhost_signal() reads guest memory for event-idx suppression, so it
+ * runs in the worker, never in the timer).  The decisions are made by the
+ * driver-agnostic engine in <linux/ncoal.h>; this file owns the timer,
+ * the work, the module parameters, the ioctls and debugfs.
+ *
+ * All calls on one ring are serialised by its vq->mutex.
+ */
+#ifndef _VHOST_NET_COALESCE_H
+#define _VHOST_NET_COALESCE_H
+
+#include <linux/hrtimer.h>
+#include <linux/ncoal.h>
+
+#include "vhost.h"
+
+struct dentry;
+
+/**
+ * struct vhost_net_coal - coalescing state of one vhost-net ring
+ * @eng: the engine's state (decisions, rate gate, counters)
+ * @timer: fires when the oldest held signal is due
+ * @work: sends a held signal from the ring's worker
+ * @vq: the ring
+ * @explicit: parameters set by VHOST_NET_SET_VRING_COALESCE
+ * @has_explicit: @explicit is in use, not the module parameters
+ * @force: @work must signal even if the engine has nothing pending
+ *	(the engine already accounted for the signal)
+ * @gen: module parameter generation @eng was last configured from
+ * @index: ring index (VHOST_NET_VQ_RX or VHOST_NET_VQ_TX)
+ */
+struct vhost_net_coal {
+	struct ncoal eng;
+	struct hrtimer timer;
+	struct vhost_work work;
+	struct vhost_virtqueue *vq;
+	struct ncoal_params explicit;
+	bool has_explicit;
+	bool force;
+	unsigned int gen;
+	unsigned int index;
+};
+
+void vhost_net_coal_init(struct vhost_net_coal *c, struct vhost_virtqueue *vq,
+			 unsigned int index);
+void vhost_net_coal_signal(struct vhost_net_coal *c, unsigned int frames);
+void vhost_net_coal_stop(struct vhost_net_coal *c);
+void vhost_net_coal_reset(struct vhost_net_coal *c);
+long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal **c,
+			  unsigned int ioctl, void __user *argp);
+struct dentry *vhost_net_coal_debugfs_add(struct vhost_net_coal **c);
+void vhost_net_coal_debugfs_remove(struct dentry *dir);
+void vhost_net_coal_module_init(void);
+void vhost_net_coal_module_exit(void);
+
+#endif /* _VHOST_NET_COALESCE_H */
