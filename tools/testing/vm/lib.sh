@@ -52,9 +52,10 @@ check() {
 
 	shift
 	if out=$("$@" 2>&1); then
+		[ -n "$out" ] && echo "$out" | sed 's/^\(# \)\{0,1\}/# /'
 		ok "$name"
 	else
-		echo "$out" | sed 's/^/# /'
+		[ -n "$out" ] && echo "$out" | sed 's/^\(# \)\{0,1\}/# /'
 		not_ok "$name"
 	fi
 }
