@@ -382,12 +382,33 @@ static int vnc_validate(const struct vhost_vring_coalesce *vc)
 	return 0;
 }
 
-static long vnc_set(struct vhost_net_coal *c,
-		    const struct vhost_vring_coalesce *vc)
+/* F_CLAMP: bring values inside the caps and limits; EINVAL cases stay. */
+static void vnc_clamp_request(struct vhost_vring_coalesce *vc)
+{
+	if (!(vc->flags & VHOST_VRING_COALESCE_F_CLAMP))
+		return;
+	vc->flags &= ~VHOST_VRING_COALESCE_F_CLAMP;
+	if (vc->usecs)
+		vc->usecs = clamp(vc->usecs, READ_ONCE(coalesce_min_usecs),
+				  READ_ONCE(coalesce_max_usecs));
+	if (vc->max_frames)
+		vc->max_frames = min(vc->max_frames,
+				     READ_ONCE(coalesce_max_frames));
+	vc->rate_threshold = min(vc->rate_threshold, VNC_RATE_LIMIT);
+	if (vc->rate_interval_ms)
+		vc->rate_interval_ms = clamp(vc->rate_interval_ms,
+					     VNC_INTERVAL_MIN_MS,
+					     VNC_INTERVAL_MAX_MS);
+}
+
+static long vnc_set(struct vhost_net_coal *c, struct vhost_vring_coalesce *vc)
 {
 	struct ncoal_params p;
 	int ret;
 
+	if (vc->flags & ~VHOST_VRING_COALESCE_F_ALL)
+		return -EINVAL;
+	vnc_clamp_request(vc);
 	ret = vnc_validate(vc);
 	if (ret)
 		return ret;

@@ -36,7 +36,15 @@
  * module parameters.
  */
 #define VHOST_VRING_COALESCE_F_DEFAULT	(1U << 0)
-#define VHOST_VRING_COALESCE_F_ALL	VHOST_VRING_COALESCE_F_DEFAULT
+/*
+ * VHOST_VRING_COALESCE_F_CLAMP: on SET, bring values outside the host
+ * administrator's caps inside them instead of failing with ERANGE; a VMM
+ * relaying a guest's request uses it and reads the applied values back
+ * with GET.  Structurally invalid values still fail with EINVAL.
+ */
+#define VHOST_VRING_COALESCE_F_CLAMP	(1U << 1)
+#define VHOST_VRING_COALESCE_F_ALL	(VHOST_VRING_COALESCE_F_DEFAULT | \
+					 VHOST_VRING_COALESCE_F_CLAMP)
 
 /**
  * struct vhost_vring_coalesce - coalescing parameters of one vring
@@ -51,8 +59,9 @@
  * @rate_interval_ms: rate sampling interval in milliseconds
  * @reserved: must be zero
  *
- * Values above the host administrator's caps (module parameters
- * coalesce_max_usecs and friends) are rejected with ERANGE on SET.
+ * Values outside the host administrator's caps (module parameters
+ * coalesce_{min,max}_usecs, coalesce_max_frames) are rejected with ERANGE
+ * on SET, or brought inside them with VHOST_VRING_COALESCE_F_CLAMP.
  */
 struct vhost_vring_coalesce {
 	__u32 index;
