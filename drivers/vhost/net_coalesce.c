@@ -13,11 +13,15 @@
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/ncoal.h>
+#include <linux/net.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 #include <linux/vhost_net_coalesce.h>
 
 #include "net_coalesce.h"
+
+#define CREATE_TRACE_POINTS
+#include "net_coalesce_trace.h"
 
 /* Hard limits of the parameters themselves (not admin tunable). */
 #define VNC_USECS_LIMIT		1000000U	/* 1 s */
@@ -25,6 +29,13 @@
 #define VNC_RATE_LIMIT		100000000U	/* 100 Mpps */
 #define VNC_INTERVAL_MIN_MS	10U
 #define VNC_INTERVAL_MAX_MS	60000U
+/*
+ * RX wakeup batching keeps the socket's poll off for a window only while
+ * the arrivals expected in it stay below this (and the frame bound): tap
+ * queues hold 500 packets by default, so nothing stock would deliver is
+ * dropped for lack of room.
+ */
+#define VNC_SOCK_DEFER_MAX	256U
 
 /*
  * Module parameters.  The first six are the defaults of rings without an
@@ -41,6 +52,7 @@ static unsigned int coalesce_rate_interval_ms = 1000;
 static unsigned int coalesce_max_usecs = 2000;
 static unsigned int coalesce_min_usecs = 10;
 static unsigned int coalesce_max_frames = 1024;
+static unsigned int rx_batch_wakeups = 1;
 
 /* Bumped on every parameter write; rings reload when it moves. */
 static atomic_t vnc_gen = ATOMIC_INIT(0);
@@ -69,6 +81,8 @@ static int vnc_param_check(const unsigned int *p, unsigned int v)
 			return -EINVAL;
 		return v <= coalesce_max_frames ? 0 : -ERANGE;
 	}
+	if (p == &rx_batch_wakeups)
+		return v <= 1 ? 0 : -EINVAL;
 	if (p == &coalesce_rate_threshold)
 		return v <= VNC_RATE_LIMIT ? 0 : -ERANGE;
 	if (p == &coalesce_rate_interval_ms) {
@@ -160,6 +174,9 @@ module_param_cb(coalesce_max_frames, &vnc_param_ops, &coalesce_max_frames,
 		0644);
 MODULE_PARM_DESC(coalesce_max_frames,
 		 "Cap on any frame bound a VMM or guest asks for (default 1024)");
+module_param_cb(rx_batch_wakeups, &vnc_param_ops, &rx_batch_wakeups, 0644);
+MODULE_PARM_DESC(rx_batch_wakeups,
+		 "While RX coalesces, absorb the socket's per-packet worker wakeups into the window: 0 or 1 (default 1)");
 
 /* The module parameters that apply to ring @index. */
 static void vnc_defaults(unsigned int index, struct ncoal_params *p)
@@ -231,22 +248,79 @@ static bool vnc_reload(struct vhost_net_coal *c)
  */
 void vhost_net_coal_signal(struct vhost_net_coal *c, unsigned int frames)
 {
+	enum ncoal_state old = ncoal_state(&c->eng);
 	bool send = vnc_reload(c);
+	u32 pending = ncoal_pending(&c->eng);
 
 	switch (ncoal_due(&c->eng, ktime_get_ns(), frames)) {
 	case NCOAL_SEND:
+		if (pending)
+			trace_vhost_net_coal_flush(c, c->index,
+						   ncoal_state(&c->eng) ==
+						   NCOAL_STATE_ACTIVE ?
+						   "frames" : "gate");
 		send = true;
 		break;
 	case NCOAL_ARM:
 		/* Always: the engine counts on the timer once it said so. */
 		hrtimer_start(&c->timer, ns_to_ktime(ncoal_delay_ns(&c->eng)),
 			      HRTIMER_MODE_REL);
+		trace_vhost_net_coal_arm(c, c->index, ncoal_pending(&c->eng),
+					 ncoal_delay_ns(&c->eng));
 		break;
 	case NCOAL_HOLD:
 		break;
 	}
+	if (old != ncoal_state(&c->eng))
+		trace_vhost_net_coal_state(c, c->index, old,
+					   ncoal_state(&c->eng),
+					   ncoal_rate(&c->eng));
 	if (send)
 		vnc_send(c);
+}
+
+/**
+ * vhost_net_coal_rx_batching() - let RX absorb socket wakeups
+ * @c: the RX ring's coalescing state
+ * @sock_poll: the poll on the ring's backend socket
+ *
+ * Called once at open for the RX ring; see vhost_net_coal_rx_idle().
+ */
+void vhost_net_coal_rx_batching(struct vhost_net_coal *c,
+				struct vhost_poll *sock_poll)
+{
+	c->sock_poll = sock_poll;
+}
+
+/**
+ * vhost_net_coal_rx_idle() - RX drained the socket: may its poll stay off?
+ * @c: the RX ring's coalescing state
+ *
+ * Stock vhost_net restarts the socket's poll once it has drained it, so
+ * every packet that arrives later wakes the worker again.  While a
+ * signal is held, its timer will run anyway: the ring's worker can copy
+ * whatever arrived meanwhile right before the signal goes out, in one
+ * wakeup.  So while the arrivals expected until then fit the frame bound
+ * and the socket's queue, leave the poll off; the timer's work restarts
+ * it (and the poll start catches anything already queued).  Called with
+ * vq->mutex held, from handle_rx.
+ *
+ * Return: true if the caller must not restart the socket's poll.
+ */
+bool vhost_net_coal_rx_idle(struct vhost_net_coal *c)
+{
+	u64 expect;
+
+	if (!c->sock_poll || !READ_ONCE(rx_batch_wakeups) ||
+	    !ncoal_pending(&c->eng))
+		return false;
+	expect = div_u64((u64)ncoal_rate(&c->eng) * ncoal_delay_ns(&c->eng),
+			 NSEC_PER_SEC);
+	if (expect >= min(c->eng.params.max_frames, VNC_SOCK_DEFER_MAX))
+		return false;
+	c->sock_deferred = true;
+	c->sock_defers++;
+	return true;
 }
 
 static void vnc_work(struct vhost_work *work)
@@ -258,6 +332,7 @@ static void vnc_work(struct vhost_work *work)
 
 	mutex_lock_nested(&vq->mutex, c->index);
 	send = ncoal_timer_expired(&c->eng);
+	trace_vhost_net_coal_fire(c, c->index, send);
 	send |= vnc_reload(c);
 	if (c->force) {
 		c->force = false;
@@ -265,6 +340,13 @@ static void vnc_work(struct vhost_work *work)
 	}
 	if (send)
 		vnc_send(c);
+	if (c->sock_deferred) {
+		struct socket *sock = vhost_vq_get_backend(vq);
+
+		c->sock_deferred = false;
+		if (sock)
+			vhost_poll_start(c->sock_poll, sock->file);
+	}
 	mutex_unlock(&vq->mutex);
 }
 
@@ -274,9 +356,13 @@ static enum hrtimer_restart vnc_timer_fn(struct hrtimer *t)
 						timer);
 
 	/*
+	 * RX with the socket's poll left off: copy what arrived first, so
+	 * the signal below covers it (the worker runs work in order).
 	 * No worker (not set up, or its owner is exiting): nobody is left to
 	 * run the ring, and teardown flushes what is held.
 	 */
+	if (READ_ONCE(c->sock_deferred))
+		vhost_poll_queue(c->sock_poll);
 	vhost_vq_work_queue(c->vq, &c->work);
 	return HRTIMER_NORESTART;
 }
@@ -302,9 +388,12 @@ void vhost_net_coal_init(struct vhost_net_coal *c, struct vhost_virtqueue *vq,
 	struct ncoal_params p;
 
 	c->vq = vq;
+	c->sock_poll = NULL;
 	c->index = index;
 	c->has_explicit = false;
 	c->force = false;
+	c->sock_deferred = false;
+	c->sock_defers = 0;
 	c->gen = atomic_read(&vnc_gen);
 	vnc_defaults(index, &p);
 	ncoal_init(&c->eng, &p, ktime_get_ns());
@@ -324,8 +413,12 @@ void vhost_net_coal_init(struct vhost_net_coal *c, struct vhost_virtqueue *vq,
 void vhost_net_coal_stop(struct vhost_net_coal *c)
 {
 	hrtimer_cancel(&c->timer);
-	if (ncoal_flush(&c->eng))
+	/* The caller detached the backend; its poll is stopped anyway. */
+	c->sock_deferred = false;
+	if (ncoal_flush(&c->eng)) {
+		trace_vhost_net_coal_flush(c, c->index, "stop");
 		vnc_kick_work(c);
+	}
 }
 
 /**
@@ -343,6 +436,8 @@ void vhost_net_coal_reset(struct vhost_net_coal *c)
 	hrtimer_cancel(&c->timer);
 	c->has_explicit = false;
 	c->force = false;
+	c->sock_deferred = false;
+	c->sock_defers = 0;
 	c->gen = atomic_read(&vnc_gen);
 	vnc_defaults(c->index, &p);
 	ncoal_init(&c->eng, &p, ktime_get_ns());
@@ -423,8 +518,10 @@ static long vnc_set(struct vhost_net_coal *c, struct vhost_vring_coalesce *vc)
 	}
 	c->gen = atomic_read(&vnc_gen);
 	vnc_effective(c, &p);
-	if (ncoal_set_params(&c->eng, &p))
+	if (ncoal_set_params(&c->eng, &p)) {
+		trace_vhost_net_coal_flush(c, c->index, "reconfigure");
 		vnc_kick_work(c);
+	}
 	return 0;
 }
 
@@ -459,6 +556,7 @@ static void vnc_stats(const struct vhost_net_coal *c,
 	s->frame_flushes = st->frame_flushes;
 	s->activations = st->activations;
 	s->deactivations = st->deactivations;
+	s->sock_defers = c->sock_defers;
 }
 
 /**
@@ -555,7 +653,8 @@ static int vnc_debugfs_show(struct seq_file *m, void *v)
 		   st.signals_deferred, st.timer_fires);
 	seq_printf(m, "frame_flushes: %llu\nactivations: %llu\n",
 		   st.frame_flushes, st.activations);
-	seq_printf(m, "deactivations: %llu\n", st.deactivations);
+	seq_printf(m, "deactivations: %llu\nsock_defers: %llu\n",
+		   st.deactivations, st.sock_defers);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vnc_debugfs);

@@ -30,10 +30,14 @@ struct dentry;
  * @timer: fires when the oldest held signal is due
  * @work: sends a held signal from the ring's worker
  * @vq: the ring
+ * @sock_poll: RX only: the backend socket's poll, kept off while a held
+ *	signal's timer will pick up what arrives (see vhost_net_coal_rx_idle())
  * @explicit: parameters set by VHOST_NET_SET_VRING_COALESCE
  * @has_explicit: @explicit is in use, not the module parameters
  * @force: @work must signal even if the engine has nothing pending
  *	(the engine already accounted for the signal)
+ * @sock_deferred: @sock_poll was left off; the timer's work restarts it
+ * @sock_defers: times the socket's wakeups were absorbed into a window
  * @gen: module parameter generation @eng was last configured from
  * @index: ring index (VHOST_NET_VQ_RX or VHOST_NET_VQ_TX)
  */
@@ -42,9 +46,12 @@ struct vhost_net_coal {
 	struct hrtimer timer;
 	struct vhost_work work;
 	struct vhost_virtqueue *vq;
+	struct vhost_poll *sock_poll;
 	struct ncoal_params explicit;
 	bool has_explicit;
 	bool force;
+	bool sock_deferred;
+	u64 sock_defers;
 	unsigned int gen;
 	unsigned int index;
 };
@@ -52,6 +59,9 @@ struct vhost_net_coal {
 void vhost_net_coal_init(struct vhost_net_coal *c, struct vhost_virtqueue *vq,
 			 unsigned int index);
 void vhost_net_coal_signal(struct vhost_net_coal *c, unsigned int frames);
+void vhost_net_coal_rx_batching(struct vhost_net_coal *c,
+				struct vhost_poll *sock_poll);
+bool vhost_net_coal_rx_idle(struct vhost_net_coal *c);
 void vhost_net_coal_stop(struct vhost_net_coal *c);
 void vhost_net_coal_reset(struct vhost_net_coal *c);
 long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal **c,

@@ -1303,6 +1303,7 @@ static void print_coal(unsigned int i, const struct vhost_vring_coalesce_stats *
 	printf("%s_coal_frame_flushes=%llu\n", r, (unsigned long long)s->frame_flushes);
 	printf("%s_coal_activations=%llu\n", r, (unsigned long long)s->activations);
 	printf("%s_coal_deactivations=%llu\n", r, (unsigned long long)s->deactivations);
+	printf("%s_coal_sock_defers=%llu\n", r, (unsigned long long)s->sock_defers);
 }
 
 static const char *mode_name(void)

@@ -92,6 +92,9 @@ struct vhost_vring_coalesce {
  * @frame_flushes: signals sent because @max_frames were pending
  * @activations: transitions from idle to active
  * @deactivations: transitions from active to idle
+ * @sock_defers: RX: times the backend socket's per-packet wakeups of the
+ *	vhost worker were absorbed into a coalescing window (the worker
+ *	then copies everything that arrived when the window ends)
  *
  * Counters are cumulative since the vring was set up and are never reset
  * by SET; they are reset by VHOST_RESET_OWNER.
@@ -109,6 +112,7 @@ struct vhost_vring_coalesce_stats {
 	__u64 frame_flushes;
 	__u64 activations;
 	__u64 deactivations;
+	__u64 sock_defers;
 };
 
 /* Set the coalescing parameters of one vring. */

@@ -87,6 +87,12 @@ for dir in rx tx; do
 		win=$(awk -v t="$(v $s elapsed_s)" 'BEGIN{printf "%d", t * 1000 * 1.2 + 10}')
 		log "$dir 3000 pps, 1000 us: signals/pkt off $(v $o ${dir}_signals_per_pkt), on $(v $s ${dir}_signals_per_pkt) (ratio $r); sent $sent, windows <= $win, frame flushes $ff, timer fires $(v $s ${dir}_coal_timer_fires)"
 		fcmp "$r < 0.75" || fail "signals/pkt ratio $r, want < 0.75"
+		if [ $dir = rx ]; then
+			# wakeup batching: measured, and it must engage
+			log "rx vhost worker context switches/pkt: off $(v $o vhost_ctxsw_vol_per_pkt), on $(v $s vhost_ctxsw_vol_per_pkt); socket wakeups absorbed: $(v $s rx_coal_sock_defers) windows"
+			[ "$(v $s rx_coal_sock_defers)" -gt 0 ] ||
+				fail "RX wakeup batching never engaged"
+		fi
 		[ "$sent" -le $((win + ff)) ] ||
 			fail "$sent signals > $win windows + $ff frame flushes"
 	}
