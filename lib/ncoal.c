@@ -88,9 +88,10 @@ void ncoal_init(struct ncoal *c, const struct ncoal_params *p, u64 now)
 int ncoal_params_validate(const struct ncoal_params *p,
 			  const struct ncoal_limits *lim)
 {
-	if (p->usecs && (!p->max_frames || !p->rate_interval_ms ||
-			 p->rate_interval_ms < lim->min_interval_ms))
+	if (p->usecs && (!p->max_frames || !p->rate_interval_ms))
 		return -EINVAL;
+	if (p->usecs && p->rate_interval_ms < lim->min_interval_ms)
+		return -ERANGE;
 	if (p->usecs > lim->max_usecs || p->max_frames > lim->max_frames ||
 	    p->rate_threshold > lim->max_rate_threshold ||
 	    p->rate_interval_ms > lim->max_interval_ms)

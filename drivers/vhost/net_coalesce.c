@@ -133,7 +133,8 @@ static int vnc_param_set(const char *val, const struct kernel_param *kp)
 	if (ret)
 		return ret;
 	WRITE_ONCE(*p, v);
-	atomic_inc(&vnc_gen);
+	/* Full barrier: a ring that sees the new generation sees @v. */
+	atomic_inc_return(&vnc_gen);
 	return 0;
 }
 
@@ -227,7 +228,7 @@ static void vnc_send(struct vhost_net_coal *c)
  */
 static bool vnc_reload(struct vhost_net_coal *c)
 {
-	unsigned int gen = atomic_read(&vnc_gen);
+	unsigned int gen = atomic_read_acquire(&vnc_gen);
 	struct ncoal_params p;
 
 	if (likely(gen == c->gen))
@@ -467,7 +468,7 @@ static int vnc_validate(const struct vhost_vring_coalesce *vc)
 		return vc->usecs || vc->max_frames || vc->rate_threshold ||
 		       vc->rate_interval_ms ? -EINVAL : 0;
 	/* "Off" needs no other value; a zero interval still makes no sense. */
-	if (!vc->usecs && (!vc->max_frames || !vc->rate_interval_ms))
+	if (!vc->usecs && !vc->rate_interval_ms)
 		return -EINVAL;
 	ret = ncoal_params_validate(&p, &lim);
 	if (ret)
@@ -557,6 +558,7 @@ static void vnc_stats(const struct vhost_net_coal *c,
 	s->activations = st->activations;
 	s->deactivations = st->deactivations;
 	s->sock_defers = c->sock_defers;
+	memset(s->reserved2, 0, sizeof(s->reserved2));
 }
 
 /**
@@ -596,6 +598,9 @@ long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal **c,
 	}
 	rc = c[idx];
 	mutex_lock(&rc->vq->mutex);
+	/* Report, and change from, what the module parameters say now. */
+	if (vnc_reload(rc))
+		vnc_kick_work(rc);
 	switch (ioctl) {
 	case VHOST_NET_SET_VRING_COALESCE:
 		if (copy_from_user(&vc, argp, sizeof(vc)))
@@ -636,6 +641,8 @@ static int vnc_debugfs_show(struct seq_file *m, void *v)
 	struct vhost_vring_coalesce vc;
 
 	mutex_lock(&c->vq->mutex);
+	if (vnc_reload(c))
+		vnc_kick_work(c);
 	vnc_get(c, &vc);
 	vnc_stats(c, &st);
 	mutex_unlock(&c->vq->mutex);

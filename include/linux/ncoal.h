@@ -194,9 +194,10 @@ void ncoal_init(struct ncoal *c, const struct ncoal_params *p, u64 now);
  * an all-zero @p is valid.
  *
  * Return: 0 if @p is acceptable; -EINVAL if it is inconsistent
- * (@p->usecs set with @p->max_frames 0, or @p->rate_interval_ms 0 or
- * below @lim->min_interval_ms); -ERANGE if a value exceeds its cap.
- * -EINVAL takes precedence.
+ * (@p->usecs set with @p->max_frames 0 or @p->rate_interval_ms 0);
+ * -ERANGE if a value exceeds its cap or, with @p->usecs set,
+ * @p->rate_interval_ms is below @lim->min_interval_ms.  -EINVAL takes
+ * precedence.
  */
 int ncoal_params_validate(const struct ncoal_params *p,
 			  const struct ncoal_limits *lim);

@@ -74,7 +74,7 @@ struct vhost_vring_coalesce {
 };
 
 /* Coalescing state of a vring, as reported in vhost_vring_coalesce_stats. */
-#define VHOST_VRING_COALESCE_STATE_OFF		0 /* usecs == 0 */
+#define VHOST_VRING_COALESCE_STATE_OFF		0 /* usecs 0 or max_frames <= 1 */
 #define VHOST_VRING_COALESCE_STATE_IDLE		1 /* below rate threshold */
 #define VHOST_VRING_COALESCE_STATE_ACTIVE	2 /* coalescing */
 
@@ -90,11 +90,12 @@ struct vhost_vring_coalesce {
  * @signals_deferred: due signals that were held
  * @timer_fires: signals sent because the timer expired
  * @frame_flushes: signals sent because @max_frames were pending
- * @activations: transitions from idle to active
- * @deactivations: transitions from active to idle
+ * @activations: transitions to active (from idle, or from off by SET)
+ * @deactivations: transitions from active to idle or off
  * @sock_defers: RX: times the backend socket's per-packet wakeups of the
  *	vhost worker were absorbed into a coalescing window (the worker
  *	then copies everything that arrived when the window ends)
+ * @reserved2: zero; room for counters without changing the ioctl number
  *
  * Counters are cumulative since the vring was set up and are never reset
  * by SET; they are reset by VHOST_RESET_OWNER.
@@ -113,6 +114,7 @@ struct vhost_vring_coalesce_stats {
 	__u64 activations;
 	__u64 deactivations;
 	__u64 sock_defers;
+	__u64 reserved2[7];
 };
 
 /* Set the coalescing parameters of one vring. */
