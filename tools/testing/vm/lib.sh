@@ -46,7 +46,8 @@ skip() {
 }
 
 # check NAME CMD...: one result from a command's status; its output is
-# shown as diagnostics when it fails.
+# shown as diagnostics. CMD runs in a subshell, where fail() ends it: in
+# a check function "cond || fail why" stops at the first failed condition.
 check() {
 	local name=$1 out
 
@@ -60,8 +61,11 @@ check() {
 	fi
 }
 
+# fail WHY: report a failed condition; inside check (a subshell) this
+# ends the check, elsewhere it returns 1.
 fail() {
 	echo "# FAIL: $*" >&2
+	[ "$BASH_SUBSHELL" -gt 0 ] && exit 1
 	return 1
 }
 

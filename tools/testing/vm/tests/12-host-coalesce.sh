@@ -86,7 +86,7 @@ for dir in rx tx; do
 		# windows of 1000 us in the run, with 20% for the rate ramp
 		win=$(awk -v t="$(v $s elapsed_s)" 'BEGIN{printf "%d", t * 1000 * 1.2 + 10}')
 		log "$dir 3000 pps, 1000 us: signals/pkt off $(v $o ${dir}_signals_per_pkt), on $(v $s ${dir}_signals_per_pkt) (ratio $r); sent $sent, windows <= $win, frame flushes $ff, timer fires $(v $s ${dir}_coal_timer_fires)"
-		fcmp "$r < 0.75" || fail "signals/pkt ratio $r, want < 0.75"
+		fcmp "$r < 0.9" || fail "signals/pkt ratio $r, want < 0.9"
 		if [ $dir = rx ]; then
 			# wakeup batching: measured, and it must engage
 			log "rx vhost worker context switches/pkt: off $(v $o vhost_ctxsw_vol_per_pkt), on $(v $s vhost_ctxsw_vol_per_pkt); socket wakeups absorbed: $(v $s rx_coal_sock_defers) windows"
