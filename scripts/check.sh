@@ -138,8 +138,16 @@ do_checkpatch() {
 
 	echo "# --- checkpatch"
 	[ -f "$cp" ] || scripts/upstream.sh "$NCOAL_BUILD/upstream" >/dev/null
-	cpargs=(--strict --no-tree --codespell --quiet --show-types
+	cpargs=(--strict --no-tree --quiet --show-types
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG)
+	# Debian's codespell keeps its dictionary inside the python package.
+	for f in /usr/share/codespell/dictionary.txt \
+		 /usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt; do
+		if [ -f "$f" ]; then
+			cpargs+=(--codespell --codespellfile "$f")
+			break
+		fi
+	done
 	if [ -f patches/series ]; then
 		while read -r p _; do
 			case "$p" in ''|\#*) continue ;; esac

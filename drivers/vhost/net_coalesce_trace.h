@@ -19,81 +19,65 @@
 #include <linux/tracepoint.h>
 
 TRACE_EVENT(vhost_net_coal_arm,
-	TP_PROTO(const void *ring, unsigned int index, u32 pending,
-		 u64 delay_ns),
-	TP_ARGS(ring, index, pending, delay_ns),
-	TP_STRUCT__entry(
-		__field(const void *, ring)
-		__field(unsigned int, index)
-		__field(u32, pending)
-		__field(u64, delay_ns)
-	),
-	TP_fast_assign(
-		__entry->ring = ring;
-		__entry->index = index;
-		__entry->pending = pending;
-		__entry->delay_ns = delay_ns;
-	),
-	TP_printk("ring=%p index=%u pending=%u delay_ns=%llu",
-		  __entry->ring, __entry->index, __entry->pending,
-		  __entry->delay_ns)
+	    TP_PROTO(const void *ring, unsigned int index, u32 pending,
+		     u64 delay_ns),
+	    TP_ARGS(ring, index, pending, delay_ns),
+	    TP_STRUCT__entry(__field(const void *, ring)
+			     __field(unsigned int, index)
+			     __field(u32, pending)
+			     __field(u64, delay_ns)),
+	    TP_fast_assign(__entry->ring = ring;
+			   __entry->index = index;
+			   __entry->pending = pending;
+			   __entry->delay_ns = delay_ns;),
+	    TP_printk("ring=%p index=%u pending=%u delay_ns=%llu",
+		      __entry->ring, __entry->index, __entry->pending,
+		      __entry->delay_ns)
 );
 
 TRACE_EVENT(vhost_net_coal_fire,
-	TP_PROTO(const void *ring, unsigned int index, bool sent),
-	TP_ARGS(ring, index, sent),
-	TP_STRUCT__entry(
-		__field(const void *, ring)
-		__field(unsigned int, index)
-		__field(bool, sent)
-	),
-	TP_fast_assign(
-		__entry->ring = ring;
-		__entry->index = index;
-		__entry->sent = sent;
-	),
-	TP_printk("ring=%p index=%u sent=%d", __entry->ring, __entry->index,
-		  __entry->sent)
+	    TP_PROTO(const void *ring, unsigned int index, bool sent),
+	    TP_ARGS(ring, index, sent),
+	    TP_STRUCT__entry(__field(const void *, ring)
+			     __field(unsigned int, index)
+			     __field(bool, sent)),
+	    TP_fast_assign(__entry->ring = ring;
+			   __entry->index = index;
+			   __entry->sent = sent;),
+	    TP_printk("ring=%p index=%u sent=%d", __entry->ring,
+		      __entry->index, __entry->sent)
 );
 
 TRACE_EVENT(vhost_net_coal_flush,
-	TP_PROTO(const void *ring, unsigned int index, const char *why),
-	TP_ARGS(ring, index, why),
-	TP_STRUCT__entry(
-		__field(const void *, ring)
-		__field(unsigned int, index)
-		__string(why, why)
-	),
-	TP_fast_assign(
-		__entry->ring = ring;
-		__entry->index = index;
-		__assign_str(why);
-	),
-	TP_printk("ring=%p index=%u why=%s", __entry->ring, __entry->index,
-		  __get_str(why))
+	    TP_PROTO(const void *ring, unsigned int index, const char *why),
+	    TP_ARGS(ring, index, why),
+	    TP_STRUCT__entry(__field(const void *, ring)
+			     __field(unsigned int, index)
+			     __string(why, why)),
+	    TP_fast_assign(__entry->ring = ring;
+			   __entry->index = index;
+			   __assign_str(why);),
+	    TP_printk("ring=%p index=%u why=%s", __entry->ring,
+		      __entry->index, __get_str(why))
 );
 
 TRACE_EVENT(vhost_net_coal_state,
-	TP_PROTO(const void *ring, unsigned int index, int old_state,
-		 int new_state, u32 rate),
-	TP_ARGS(ring, index, old_state, new_state, rate),
-	TP_STRUCT__entry(
-		__field(const void *, ring)
-		__field(unsigned int, index)
-		__field(int, old_state)
-		__field(int, new_state)
-		__field(u32, rate)
-	),
-	TP_fast_assign(
-		__entry->ring = ring;
-		__entry->index = index;
-		__entry->old_state = old_state;
-		__entry->new_state = new_state;
-		__entry->rate = rate;
-	),
-	TP_printk("ring=%p index=%u state=%d->%d rate=%u", __entry->ring,
-		  __entry->index, __entry->old_state, __entry->new_state,
-		  __entry->rate)
+	    TP_PROTO(const void *ring, unsigned int index, int old_state,
+		     int new_state, u32 rate),
+	    TP_ARGS(ring, index, old_state, new_state, rate),
+	    TP_STRUCT__entry(__field(const void *, ring)
+			     __field(unsigned int, index)
+			     __field(int, old_state)
+			     __field(int, new_state)
+			     __field(u32, rate)),
+	    TP_fast_assign(__entry->ring = ring;
+			   __entry->index = index;
+			   __entry->old_state = old_state;
+			   __entry->new_state = new_state;
+			   __entry->rate = rate;),
+	    TP_printk("ring=%p index=%u state=%d->%d rate=%u",
+		      __entry->ring, __entry->index, __entry->old_state,
+		      __entry->new_state, __entry->rate)
 );
 
 #endif /* _VHOST_NET_COALESCE_TRACE_H */
