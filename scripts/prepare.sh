@@ -14,7 +14,7 @@ set -euo pipefail
 UP=$NCOAL_BUILD/upstream
 SRC=$NCOAL_BUILD/src
 STAGE=$NCOAL_BUILD/src.stage
-PATCHES=$NCOAL_ROOT/patches
+PATCHES=${NCOAL_PATCHES:-$NCOAL_ROOT/patches}
 
 base=$("$NCOAL_ROOT/scripts/upstream.sh" "$UP")
 
