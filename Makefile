@@ -32,6 +32,8 @@ modules: deps
 
 tools: deps
 	@$(MAKE) -s -C tools/vhost_net_drv
+	@$(MAKE) -s -C tools/udpflood O=$(BUILD)
+	@$(MAKE) -s -C tools/coalnl O=$(BUILD)
 	@if [ -f tools/testing/ncoal/Makefile ]; then \
 		$(MAKE) -s -C tools/testing/ncoal; fi
 

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio_net TX kick coalescing.
+ *
+ * Without it, virtio_net kicks the device (a doorbell write, a VM exit)
+ * at the end of every transmit burst.  With it, while a send queue's
+ * packet rate is at or above a threshold, the kick is held until
+ * tx_kick_frames frames are pending or tx_kick_usecs have passed since
+ * the first held frame, whichever comes first.  Below the threshold the
+ * driver kicks exactly as it would without it.  The decisions are made by
+ * the shared engine in include/linux/ncoal.h; this code owns the timer,
+ * the locking and the driver's knobs.
+ *
+ * virtio_net.c embeds a &struct virtnet_coal in its device and a
+ * &struct virtnet_coal_txq in each send queue, and calls in through the
+ * functions below; the knobs are in virtio_net_coal_sysfs.c and
+ * virtio_net_coal_ethtool.c.  See
+ * Documentation/networking/virtio_net_coalesce.rst.
+ *
+ * Locking: the state of one queue (its engine and timer) is serialised by
+ * that queue's TX lock (__netif_tx_lock); &virtnet_coal.lock protects the
+ * parameters and the list of queues.  Order: rtnl, &virtnet_coal.lock,
+ * TX lock.
+ */
+#ifndef _VIRTIO_NET_COAL_H
+#define _VIRTIO_NET_COAL_H
+
+#include <linux/hrtimer.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/ncoal.h>
+#include <linux/sysfs.h>
+#include <linux/types.h>
+
+struct ethtool_coalesce;
+struct kernel_ethtool_coalesce;
+struct net_device;
+struct netdev_queue;
+struct netlink_ext_ack;
+
+/*
+ * Shipped defaults, for hardware speeds: coalescing is on, and active on
+ * a queue that sends 10,000 packets per second or more.  100 us keeps the
+ * added delay of a held frame below a typical virtualised round trip
+ * while cutting kicks by half at the threshold and by up to 32 times at
+ * high rates.  32 frames is far below the usual 256-entry TX ring.
+ */
+#define VIRTNET_COAL_RATE_THRESHOLD	10000
+#define VIRTNET_COAL_RATE_INTERVAL_MS	1000
+#define VIRTNET_COAL_TX_KICK_USECS	100
+#define VIRTNET_COAL_TX_KICK_FRAMES	32
+
+/* Accepted ranges of the knobs. */
+#define VIRTNET_COAL_MAX_RATE_THRESHOLD	100000000
+#define VIRTNET_COAL_MIN_INTERVAL_MS	10
+#define VIRTNET_COAL_MAX_INTERVAL_MS	60000
+#define VIRTNET_COAL_MAX_USECS		10000
+#define VIRTNET_COAL_MAX_FRAMES		256
+
+/* Per-queue counters in ethtool -S, after all of virtio_net's own. */
+#define VIRTNET_COAL_TXQ_STATS		8
+
+struct virtnet_coal_txq;
+
+/**
+ * struct virtnet_coal - kick coalescing state of one device
+ * @params: parameters of every send queue
+ * @lock: protects @params and @txqs
+ * @txqs: the send queues' &struct virtnet_coal_txq, in queue order
+ * @kick: the driver's kick of a send queue; called with its TX lock held
+ * @sysfs_group: the device's virtio_coalesce group, see
+ *	virtnet_coal_sysfs_group()
+ */
+struct virtnet_coal {
+	struct ncoal_params params;
+	struct mutex lock;	/* protects params and txqs */
+	struct list_head txqs;
+	void (*kick)(struct virtnet_coal_txq *q);
+	struct attribute_group sysfs_group;
+};
+
+/**
+ * struct virtnet_coal_txq - kick coalescing state of one send queue
+ * @nc: the engine
+ * @timer: sends a held kick when its delay is over
+ * @vc: the device's state
+ * @txq: the queue whose TX lock serialises @nc
+ * @node: entry in &virtnet_coal.txqs
+ * @index: queue number
+ * @unreported: frames queued since the last kick decision
+ * @forced: held kicks sent at once because the queue stopped
+ */
+struct virtnet_coal_txq {
+	struct ncoal nc;
+	struct hrtimer timer;
+	struct virtnet_coal *vc;
+	struct netdev_queue *txq;
+	struct list_head node;
+	u32 index;
+	u32 unreported;
+	u64 forced;
+};
+
+/* virtio_net_coal.c: the data path and the life cycle */
+void virtnet_coal_init(struct virtnet_coal *vc,
+		       void (*kick)(struct virtnet_coal_txq *q));
+void virtnet_coal_txq_init(struct virtnet_coal *vc, struct virtnet_coal_txq *q,
+			   struct netdev_queue *txq, u32 index);
+void virtnet_coal_txq_destroy(struct virtnet_coal_txq *q);
+bool virtnet_coal_xmit(struct virtnet_coal_txq *q, bool kick);
+void virtnet_coal_txq_flush(struct virtnet_coal_txq *q);
+void virtnet_coal_txq_stop(struct virtnet_coal_txq *q);
+int virtnet_coal_validate(const struct ncoal_params *p);
+int virtnet_coal_set_params(struct virtnet_coal *vc,
+			    const struct ncoal_params *p);
+void virtnet_coal_get_params(struct virtnet_coal *vc, struct ncoal_params *p);
+
+/* virtio_net_coal_sysfs.c: /sys/class/net/<dev>/virtio_coalesce/ */
+const struct attribute_group *
+virtnet_coal_sysfs_group(struct virtnet_coal *vc);
+
+/* virtio_net_coal_ethtool.c: ethtool -S and ethtool -C */
+void virtnet_coal_txq_get_strings(u32 index, u8 **data);
+u64 *virtnet_coal_txq_get_stats(struct virtnet_coal_txq *q, u64 *data);
+
+#define VIRTNET_COAL_ETHTOOL_PARAMS (ETHTOOL_COALESCE_PKT_RATE_LOW |	\
+				     ETHTOOL_COALESCE_RATE_SAMPLE_INTERVAL |\
+				     ETHTOOL_COALESCE_TX_AGGR_MAX_FRAMES |	\
+				     ETHTOOL_COALESCE_TX_AGGR_TIME_USECS)
+
+void virtnet_coal_ethtool_get(struct virtnet_coal *vc,
+			      struct ethtool_coalesce *ec,
+			      struct kernel_ethtool_coalesce *kec);
+int virtnet_coal_ethtool_check(struct virtnet_coal *vc,
+			       const struct ethtool_coalesce *ec,
+			       const struct kernel_ethtool_coalesce *kec,
+			       struct ncoal_params *p,
+			       struct netlink_ext_ack *extack);
+
+#endif /* _VIRTIO_NET_COAL_H */
