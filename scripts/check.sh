@@ -151,7 +151,8 @@ do_checkpatch() {
 	if [ -f patches/series ]; then
 		while read -r p _; do
 			case "$p" in ''|\#*) continue ;; esac
-			run "checkpatch: $p" perl "$cp" "${cpargs[@]}" "patches/$p"
+			run "checkpatch: $p" perl "$cp" "${cpargs[@]}" \
+				"$NCOAL_ROOT/patches/$p"
 		done < patches/series
 	fi
 	for f in $(git ls-files include lib drivers | grep -E '\.[ch]$'); do
