@@ -7,6 +7,7 @@
 #   make check     all tests (unit, build, style, VM integration)
 #   make           build vhost_net.ko and virtio_net.ko into build/
 #   make deps      install the Debian packages the project needs
+#   make bench     benchmarks (long): stock vs ours, generated report
 #
 # KDIR (kernel build dir) and KSRC (matching kernel tree or linux-source
 # tarball) select another target kernel; see README.md.
@@ -15,13 +16,13 @@ SHELL := /bin/bash
 BUILD ?= $(CURDIR)/build
 export NCOAL_BUILD := $(BUILD)
 
-.PHONY: all modules deps check demo bench unit checkpatch sparse vm-test \
-	tools clean help
+.PHONY: all modules deps check demo bench bench-host unit checkpatch sparse \
+	vm-test tools clean help
 
 all: modules
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/deps.sh
@@ -51,6 +52,13 @@ check: deps
 
 demo: modules tools
 	@scripts/demo.sh
+
+# Long: stock vs ours, Documentation/benchmarks/results.rst (BENCH_ARGS=...)
+bench: modules tools
+	@tools/bench/bench.sh $(BENCH_ARGS)
+
+bench-host: modules tools
+	@tools/bench/bench.sh --only host $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

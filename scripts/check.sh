@@ -8,6 +8,7 @@
 #   build       module build (W=1, sparse), tools, series failure path
 #   checkpatch  checkpatch --strict on the series and our files, kernel-doc
 #   vm          the VM integration suite (tools/testing/vm) in the test host
+#   bench       the benchmark harness on one tiny cell (not a benchmark)
 
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -181,9 +182,21 @@ do_vm() {
 		echo "__rc=$rc")
 }
 
+# The benchmark harness itself: report generator self-test and one tiny
+# cell end to end, so it cannot rot. Numbers are not judged here.
+do_bench() {
+	echo "# --- bench"
+	tap bench-report < <(tools/bench/test_report.sh 2>&1; echo "__rc=$?")
+	if ! scripts/build.sh >/dev/null 2>&1 || ! make -s tools >/dev/null 2>&1; then
+		not_ok "bench: modules and tools build"
+		return
+	fi
+	run "bench: quick host cell, harness end to end" tools/bench/bench.sh --quick -q
+}
+
 what=("$@")
 [ ${#what[@]} -gt 0 ] || what=(all)
-[ "${what[0]}" = all ] && what=(unit build checkpatch vm)
+[ "${what[0]}" = all ] && what=(unit build checkpatch vm bench)
 
 echo "TAP version 13"
 SECONDS=0
@@ -193,6 +206,7 @@ for w in "${what[@]}"; do
 	build) do_build ;;
 	checkpatch) do_checkpatch ;;
 	vm) do_vm ;;
+	bench) do_bench ;;
 	*) echo "check.sh: unknown part $w" >&2; exit 2 ;;
 	esac
 done

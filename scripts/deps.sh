@@ -18,7 +18,7 @@ PKGS=(
 	# VM rig
 	qemu-system-x86 busybox-static cpio iproute2 iputils-ping ethtool procps
 	# traffic and measurement
-	iperf3 socat
+	iperf3 socat python3-matplotlib python3-docutils
 	# QEMU relay build (issue 5)
 	ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev meson
 	python3-venv dpkg-dev

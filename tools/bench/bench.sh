@@ -1,0 +1,211 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench.sh: make bench / make bench-host. Boots the test host (L1) once,
+# runs the benchmark matrix there (tools/bench/bench-l1.sh, matrix in
+# tools/bench/matrix.sh), then builds the report on this machine
+# (tools/bench/report.py): aggregated CSV, PNG plots and
+# Documentation/benchmarks/results.rst.
+
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$BENCH_DIR/../../scripts/lib.sh"
+. "$BENCH_DIR/matrix.sh"
+
+usage() {
+	cat <<EOU
+usage: tools/bench/bench.sh [options]
+
+Run the benchmark matrix in the test host (one boot; stock and our
+modules measured in the same boot) and generate the report.
+
+  --quick             one tiny cell per scenario (1 rate, 2 settings, 1 s,
+                      1 rep; under 2 minutes with the boot); for make check.
+                      Output in build/bench/quick/, the rst there too
+  --reps N            repetitions of the matrix (default $BENCH_REPS)
+  --only S[,S...]     scenarios to run (have: ${BENCH_SCENARIOS[*]})
+  --rates "R ..."     override the matrix's rates, pps (0 = max)
+  --settings "N ..."  override the matrix's settings (names in matrix.sh)
+  --dirs "rx tx"      override the directions
+  --duration SEC      override the traffic time per run
+  -o, --out DIR       output directory (default build/bench, quick:
+                      build/bench/quick); the VM's files in DIR/vm
+  --rst FILE          where the report goes (default
+                      Documentation/benchmarks/results.rst; quick:
+                      DIR/results.rst)
+  -t, --timeout SEC   VM time limit (default: twice the estimate + 10 min)
+  --report-only       do not run; regenerate the report from DIR/vm
+  --no-plots          tables only
+  -q, --quiet         do not stream the test host's progress
+  -h, --help          this text
+
+Emulation: the test host runs under TCG, about 100x slower than
+hardware; the report compares per-packet counts and ratios to stock in
+the same run, never absolute times (see matrix.sh for the scaling).
+EOU
+}
+
+cmdline="tools/bench/bench.sh${*:+ $*}"
+quick=0
+reps=
+only=
+out=
+rst=
+timeout=
+report_only=0
+no_plots=0
+quiet=0
+l1args=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) quick=1; shift ;;
+	--reps) reps=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	--rates) BENCH_RATES=$2; l1args+=("$1" "$2"); shift 2 ;;
+	--settings) BENCH_SETTINGS=$2; l1args+=("$1" "$2"); shift 2 ;;
+	--dirs) BENCH_DIRS=$2; l1args+=("$1" "$2"); shift 2 ;;
+	--duration) BENCH_DURATION=$2; l1args+=("$1" "$2"); shift 2 ;;
+	-o|--out) out=$2; shift 2 ;;
+	--rst) rst=$2; shift 2 ;;
+	-t|--timeout) timeout=$2; shift 2 ;;
+	--report-only) report_only=1; shift ;;
+	--no-plots) no_plots=1; shift ;;
+	-q|--quiet) quiet=1; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "bench.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+	esac
+done
+
+BENCH_QUICK=$quick
+if [ "$quick" = 1 ]; then
+	BENCH_REPS=1
+	l1args+=(--quick)
+fi
+if [ -n "$reps" ]; then
+	[[ "$reps" =~ ^[1-9][0-9]*$ ]] || die "--reps wants a positive number"
+	BENCH_REPS=$reps
+fi
+l1args+=(--reps "$BENCH_REPS")
+. "$BENCH_DIR/lib.sh"
+
+scen=()
+if [ -n "$only" ]; then
+	IFS=, read -r -a scen <<< "$only"
+else
+	scen=("${BENCH_SCENARIOS[@]}")
+fi
+for s in "${scen[@]}"; do
+	bench_known_scenario "$s" ||
+		die "unknown scenario '$s' (have: ${BENCH_SCENARIOS[*]})"
+	for n in $(bench_list "$s" SETTINGS); do
+		bench_setting "$s" "$n" >/dev/null ||
+			die "scenario $s has no setting '$n' (see tools/bench/matrix.sh)"
+	done
+done
+l1args+=(--only "$(IFS=,; echo "${scen[*]}")")
+
+cd "$NCOAL_ROOT"
+if [ -z "$out" ]; then
+	out=$NCOAL_BUILD/bench
+	[ "$quick" = 1 ] && out=$NCOAL_BUILD/bench/quick
+fi
+if [ -z "$rst" ]; then
+	rst=$NCOAL_ROOT/Documentation/benchmarks/results.rst
+	[ "$quick" = 1 ] && rst=$out/results.rst
+fi
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# The Debian python3 carries Debian's python3-matplotlib; another
+# python3 first in PATH (pyenv, venv) may not.
+pick_python() {
+	local p
+
+	for p in "${PYTHON:-python3}" /usr/bin/python3; do
+		command -v "$p" >/dev/null 2>&1 || continue
+		if "$p" -c 'import matplotlib' 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+	echo "${PYTHON:-python3}"
+}
+
+report() {
+	local py meta=()
+
+	py=$(pick_python)
+	[ -f "$out/host-meta.txt" ] && meta+=(--meta "$out/host-meta.txt")
+	[ -f "$out/vm/meta.txt" ] && meta+=(--meta "$out/vm/meta.txt")
+	shopt -s nullglob
+	local csv=("$out"/vm/raw-*.csv)
+	shopt -u nullglob
+	[ ${#csv[@]} -gt 0 ] || { echo "bench: no results in $out/vm" >&2; return 1; }
+	note "report: $out/results.csv$([ "$no_plots" = 1 ] || echo ", $out/*.png"), $rst"
+	"$py" "$BENCH_DIR/report.py" --out "$out" --rst "$rst" \
+		$([ "$no_plots" = 1 ] && echo --no-plots) \
+		"${meta[@]}" "${csv[@]}"
+}
+
+if [ "$report_only" = 1 ]; then
+	report
+	exit
+fi
+
+# --- run --------------------------------------------------------------
+
+[ -f "$NCOAL_BUILD/vhost_net.ko" ] ||
+	die "$NCOAL_BUILD/vhost_net.ko missing: run 'make modules' (or make bench)"
+make -s -C tools/vhost_net_drv >/dev/null || die "building tools/vhost_net_drv"
+
+runs=0
+dur_total=0
+for s in "${scen[@]}"; do
+	n=$(bench_count "$s")
+	d=$(bench_list "$s" DURATION)
+	runs=$((runs + n))
+	# per run: traffic + ~1.5 s of setup, drain, teardown and module
+	# reloads in TCG (more when the machine is busy)
+	dur_total=$(awk -v a="$dur_total" -v n="$n" -v d="$d" 'BEGIN { printf "%d", a + n * (d + 1.5) }')
+done
+est=$((dur_total + 45))
+[ -n "$timeout" ] || timeout=$((2 * est + 600))
+
+{
+	echo "host_started=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "host_cpus=$(nproc)"
+	echo "host_loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "git_rev=$(git describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "accel=$(tail -n1 "$NCOAL_BUILD/vm/kvm-probe" 2>/dev/null || echo unknown)"
+	echo "command=$cmdline"
+	printf 'l1_args=%s\n' "${l1args[*]}"
+} > "$out/host-meta.txt"
+
+note "benchmark: ${scen[*]}, $runs runs, $BENCH_REPS rep(s), about $(( (est + 59) / 60 )) min plus the boot (load average now $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs)"
+set +e
+scripts/vm $([ "$quiet" = 1 ] && echo -q) -t "$timeout" -o "$out/vm" -- \
+	tools/bench/bench-l1.sh "${l1args[@]}"
+rc=$?
+set -e
+echo "host_loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/host-meta.txt"
+echo "vm_status=$rc" >> "$out/host-meta.txt"
+[ "$rc" = 0 ] || note "the test host exited with status $rc (see $out/vm/output.log, errors.log)"
+
+report || exit 1
+
+# Every run must have produced a row, and (quick, for make check) every
+# row must be a success.
+rows=0
+okrows=0
+for f in "$out"/vm/raw-*.csv; do
+	rows=$((rows + $(tail -n +2 "$f" | wc -l)))
+	okrows=$((okrows + $(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "ok") c = i; next } $c == 1' "$f" | wc -l)))
+done
+note "$okrows of $runs runs succeeded"
+[ "$rows" = "$runs" ] || { echo "bench: $rows rows for $runs runs" >&2; exit 1; }
+if [ "$quick" = 1 ] && [ "$okrows" != "$runs" ]; then
+	echo "bench: failed runs:" >&2
+	cat "$out/vm/errors.log" >&2
+	exit 1
+fi
+exit "$rc"

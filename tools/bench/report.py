@@ -1,0 +1,856 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Aggregate benchmark runs and generate the report.
+
+Reads the raw CSVs written by tools/bench/bench-l1.sh (one row per
+scenario, module, setting, rate, direction and repetition) and writes
+
+  OUT/results.csv   aggregated: one row per cell and metric, with the
+                    median, min and max over the repetitions and the
+                    ratio to the baseline (stock) setting
+  OUT/*.png         plots (matplotlib, if installed; tables only if not)
+  RST               the report, generated: nothing in it is hand-written
+
+Ratios are paired: repetition r of a setting is divided by repetition r
+of stock in the same cell (measured back to back in the same boot); the
+report gives the median of those ratios and their min-max.
+
+usage: report.py [--out DIR] [--rst FILE] [--meta FILE]... [--no-plots]
+                 [--sweep-rate PPS] RAW.csv...
+"""
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import textwrap
+
+KEY_COLUMNS = ("scenario", "module", "setting", "usecs", "frames",
+               "threshold", "interval_ms", "rate", "direction", "rep", "ok")
+BASELINE = "stock"
+
+# Per scenario: metrics in table order as (column, label, ratio wanted).
+SCENARIOS = {
+    "host": {
+        "title": "Host: vhost_net alone (userspace driver, no guest)",
+        "intro": (
+            "tools/vhost_net_drv acts as VMM and guest in one process "
+            "(rings in its own memory, a tap backend, call and kick "
+            "eventfds) inside the test host (L1) and counts what "
+            "vhost_net does per packet. RX: 18-byte UDP frames are "
+            "injected into the tap and delivered to the RX ring; TX: "
+            "frames queued on the TX ring are transmitted to the tap "
+            "(signals are TX completions). Stock is the distribution's "
+            "vhost_net.ko; ours is build/vhost_net.ko with the setting "
+            "applied to both rings by VHOST_NET_SET_VRING_COALESCE. Both "
+            "are loaded in turn in the same boot."),
+        "dirs": {"rx": "RX (host to guest ring)",
+                 "tx": "TX (guest ring to host; completion signals)"},
+        "metrics": [
+            ("signals_per_pkt", "signals/packet", True),
+            ("vhost_wakeups_per_pkt", "vhost worker wakeups/packet", True),
+            ("driver_wakeups_per_pkt", "driver wakeups/packet", True),
+            ("ctxsw_per_pkt", "process context switches/packet", True),
+            ("cpu_us_per_pkt", "CPU us/packet (emulated)", True),
+            ("achieved_pps", "achieved rate, pps", True),
+            ("loss_pct", "loss, %", False),
+            ("delay_p50_us", "notification delay p50, us (emulated)", True),
+            ("delay_p99_us", "notification delay p99, us (emulated)", True),
+            ("timer_fires_per_pkt", "timer fires/packet", False),
+            ("sock_defers_per_pkt", "socket wakeups absorbed/packet", False),
+        ],
+        "headline": ["signals_per_pkt", "vhost_wakeups_per_pkt"],
+        # shown as values next to the headline ratios
+        "headline_abs": ["loss_pct"],
+        # behaves like stock by construction: its ratios are the noise
+        "control": "ours-off",
+        "plots": ["signals_per_pkt", "vhost_wakeups_per_pkt"],
+        "notes": [
+            "vhost worker wakeups: voluntary context switches of the vhost "
+            "worker thread (vhost_ctxsw_vol). Driver wakeups: the driver's "
+            "wakeups on the call eventfd. Process context switches and CPU "
+            "time: the whole driver process (getrusage), which includes "
+            "the vhost worker thread and the driver's own pacing and "
+            "guest-side work.",
+            "Notification delay: RX, from the send time to the moment the "
+            "driver saw the delivering signal; TX, from queueing on the "
+            "ring to reception on the tap.",
+            "Timer fires and socket wakeups absorbed: our coalescer's "
+            "counters (VHOST_NET_GET_VRING_COALESCE_STATS) for the ring of "
+            "the run's direction; stock has none.",
+        ],
+    },
+}
+
+
+# --------------------------------------------------------------------------
+# input
+
+def fnum(s):
+    """A float from a CSV field, or None if empty or not a number."""
+    if s is None:
+        return None
+    s = s.strip()
+    if not s:
+        return None
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def read_meta(paths):
+    meta = {}
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if "=" in line:
+                    k, v = line.split("=", 1)
+                    meta[k] = v
+    return meta
+
+
+def read_rows(paths):
+    rows = []
+    for p in paths:
+        with open(p, newline="", encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                rows.append(r)
+    return rows
+
+
+# --------------------------------------------------------------------------
+# aggregation
+
+class Cell:
+    """One (scenario, setting, rate, direction) with its repetitions."""
+
+    def __init__(self, r):
+        self.scenario = r["scenario"]
+        self.setting = r["setting"]
+        self.module = r.get("module", "")
+        self.usecs = fnum(r.get("usecs"))
+        self.frames = fnum(r.get("frames"))
+        self.threshold = fnum(r.get("threshold"))
+        self.interval = fnum(r.get("interval_ms"))
+        self.rate = int(fnum(r.get("rate")) or 0)
+        self.direction = r.get("direction", "")
+        self.reps = {}          # rep -> row (successful runs)
+        self.failed = 0
+
+    def values(self, col):
+        return {rep: fnum(row.get(col)) for rep, row in self.reps.items()
+                if fnum(row.get(col)) is not None}
+
+
+def stats(vals):
+    if not vals:
+        return None
+    v = sorted(vals)
+    return (statistics.median(v), v[0], v[-1], len(v))
+
+
+def aggregate(rows):
+    cells = {}
+    for r in rows:
+        if not r.get("scenario") or not r.get("setting"):
+            continue
+        k = (r["scenario"], r["setting"], r.get("rate", ""),
+             r.get("direction", ""))
+        if k not in cells:
+            cells[k] = Cell(r)
+        c = cells[k]
+        if r.get("ok", "1").strip() == "1":
+            c.reps[r.get("rep", str(len(c.reps) + 1))] = r
+        else:
+            c.failed += 1
+    return cells
+
+
+def baseline_of(cells, c):
+    return cells.get((c.scenario, BASELINE, str(c.rate), c.direction)) or \
+        next((b for b in cells.values()
+              if b.scenario == c.scenario and b.setting == BASELINE and
+              b.rate == c.rate and b.direction == c.direction), None)
+
+
+def ratio_stats(cells, c, col):
+    """Paired ratios c/baseline per repetition: (median, min, max, n)."""
+    if c.setting == BASELINE:
+        return None
+    b = baseline_of(cells, c)
+    if b is None:
+        return None
+    cv, bv = c.values(col), b.values(col)
+    rs = [cv[k] / bv[k] for k in cv if k in bv and bv[k] > 0]
+    if rs:
+        return stats(rs)
+    # no pairs (reps failed on one side): ratio of the medians
+    cs, bs = stats(list(cv.values())), stats(list(bv.values()))
+    if cs and bs and bs[0] > 0:
+        return (cs[0] / bs[0], None, None, 0)
+    return None
+
+
+def metrics_of(scenario, rows):
+    if scenario in SCENARIOS:
+        return SCENARIOS[scenario]["metrics"]
+    cols = []
+    for r in rows:
+        if r.get("scenario") != scenario:
+            continue
+        for k in r:
+            if k not in KEY_COLUMNS and k not in cols and fnum(r[k]) is not None:
+                cols.append(k)
+    return [(k, k, True) for k in cols]
+
+
+def setting_order(c):
+    gated = 1 if (c.threshold or 0) > 0 else 0
+    return (c.setting != BASELINE, c.module != "ours", gated,
+            c.usecs if c.usecs is not None else -1, c.setting)
+
+
+def rate_order(r):
+    return (r == 0, r)
+
+
+def rate_label(r):
+    return "max" if r == 0 else f"{r:,} pps"
+
+
+def rate_short(r):
+    if r == 0:
+        return "max"
+    return f"{r // 1000}k" if r % 1000 == 0 else str(r)
+
+
+# --------------------------------------------------------------------------
+# formatting
+
+def decimals(x):
+    """Decimals that give x about 3 significant digits (at most 4)."""
+    a = abs(x)
+    if a >= 100:
+        return 0
+    if a >= 10:
+        return 1
+    if a >= 1:
+        return 2
+    if a >= 0.1:
+        return 3
+    return 4
+
+
+def fmt(x, d=None):
+    if x is None:
+        return "-"
+    if d is None:
+        d = decimals(x)
+    if d == 0:
+        return f"{x:,.0f}"
+    return f"{x:.{d}f}"
+
+
+def fmt_spread(med, lo, hi):
+    """median [min, max], all three with the median's precision."""
+    if med == lo == hi == 0:
+        return "0 [0, 0]"
+    d = decimals(med) if med else decimals(max(abs(lo), abs(hi)))
+    return f"{fmt(med, d)} [{fmt(lo, d)}, {fmt(hi, d)}]"
+
+
+def fmt_ratio(x, d=None):
+    if x is None:
+        return "-"
+    if d is None:
+        d = 3 if abs(x) < 0.1 else 2
+    return f"{x:.{d}f}"
+
+
+def cell_text(cells, c, col, want_ratio, nreps):
+    if c is None:
+        return "not run"
+    s = stats(list(c.values(col).values()))
+    if s is None:
+        return "failed" if c.failed else "-"
+    med, lo, hi, n = s
+    t = fmt_spread(med, lo, hi)
+    if n < nreps:
+        t += f" (n={n})"
+    if want_ratio:
+        rs = ratio_stats(cells, c, col)
+        if rs is not None:
+            t += f" ×{fmt_ratio(rs[0])}"
+    return t
+
+
+def ratio_text(cells, c, col):
+    if c is None:
+        return "not run"
+    rs = ratio_stats(cells, c, col)
+    if rs is None:
+        return "-"
+    med, lo, hi, n = rs
+    if n == 0:
+        return f"{fmt_ratio(med)} (medians)"
+    d = 3 if abs(med) < 0.1 else 2
+    return f"{fmt_ratio(med, d)} [{fmt_ratio(lo, d)}, {fmt_ratio(hi, d)}]"
+
+
+def setting_desc(c):
+    if c.setting == BASELINE or c.module == "stock":
+        return "distribution vhost_net.ko, no coalescing ioctl"
+    if not c.usecs:
+        return "our vhost_net.ko, coalescing off (0 us)"
+    thr = c.threshold or 0
+    gate = "always on (threshold 0)" if thr == 0 else \
+        f"gated at {thr:,.0f} pps (sampled every {c.interval or 0:.0f} ms)"
+    return (f"our vhost_net.ko, {c.usecs:.0f} us, {c.frames or 0:.0f} frames, "
+            f"{gate}")
+
+
+class Rst:
+    def __init__(self):
+        self.lines = []
+
+    def add(self, *lines):
+        self.lines.extend(lines)
+
+    def para(self, text):
+        self.lines.extend(wrap(text))
+        self.lines.append("")
+
+    def heading(self, text, ch):
+        self.lines.extend([text, ch * len(text), ""])
+
+    def table(self, title, header, rows, note):
+        # the emulation scaling, next to every table
+        self.para(f"*{note}*")
+        self.add(f".. list-table:: {title}", "   :header-rows: 1",
+                 "   :stub-columns: 1", "")
+        for row in [header] + rows:
+            first = True
+            for v in row:
+                v = str(v).replace("*", "\\*") or "-"
+                self.add(("   * - " if first else "     - ") + v)
+                first = False
+        self.add("")
+
+    def text(self):
+        out = "\n".join(self.lines).rstrip("\n") + "\n"
+        return "\n".join(line.rstrip() for line in out.split("\n"))
+
+
+def wrap(text, width=76):
+    words = text.split()
+    lines, cur = [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}" if cur else w
+    if cur:
+        lines.append(cur)
+    return lines
+
+
+# --------------------------------------------------------------------------
+# plots
+
+def load_matplotlib(disabled):
+    if disabled:
+        return None, "disabled with --no-plots"
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        return plt, None
+    except Exception as e:  # noqa: BLE001 -- any failure: tables only
+        return None, (f"matplotlib not available ({type(e).__name__}); "
+                      "install python3-matplotlib for plots")
+
+
+def plot_vs_rate(plt, cells, scen, col, label, path, scaling):
+    sc = [c for c in cells.values() if c.scenario == scen]
+    dirs = sorted({c.direction for c in sc})
+    rates = sorted({c.rate for c in sc}, key=rate_order)
+    settings = sorted({c.setting: c for c in sc}.values(), key=setting_order)
+    fig, axes = plt.subplots(1, len(dirs), figsize=(6 * len(dirs), 4.5),
+                             squeeze=False)
+    # one colour per buffer time; gated settings dashed
+    us = sorted({s.usecs or 0 for s in settings if s.setting != BASELINE})
+    cmap = plt.get_cmap("viridis")
+    colour = {u: cmap(i / max(1, len(us) - 1) * 0.9) for i, u in enumerate(us)}
+    for ax, d in zip(axes[0], dirs):
+        for s in settings:
+            xs, ys, lo, hi = [], [], [], []
+            for i, r in enumerate(rates):
+                c = next((x for x in sc if x.setting == s.setting and
+                          x.rate == r and x.direction == d), None)
+                st = stats(list(c.values(col).values())) if c else None
+                if st is None:
+                    continue
+                xs.append(i)
+                ys.append(st[0])
+                lo.append(st[0] - st[1])
+                hi.append(st[2] - st[0])
+            if not xs:
+                continue
+            base = s.setting == BASELINE
+            ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=3,
+                        linestyle="--" if (s.threshold or 0) > 0 else "-",
+                        linewidth=2.5 if base else 1.2,
+                        color="black" if base else colour[s.usecs or 0],
+                        label=s.setting)
+        ax.set_xticks(range(len(rates)))
+        ax.set_xticklabels([rate_short(r) for r in rates])
+        ax.set_xlabel("offered rate, pps (emulated)")
+        ax.set_ylabel(label)
+        ax.set_yscale("log")
+        ax.set_title(SCENARIOS.get(scen, {}).get("dirs", {}).get(d, d))
+        ax.grid(True, which="both", alpha=0.3)
+    if axes[0][-1].get_legend_handles_labels()[0]:
+        axes[0][-1].legend(fontsize=7, loc="center left",
+                           bbox_to_anchor=(1, 0.5))
+    fig.suptitle(f"{label} vs rate: median, bars min-max\n" +
+                 textwrap.fill(scaling, 60 * len(dirs)), fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_sweep(plt, cells, scen, cols, rate, path, scaling):
+    sc = [c for c in cells.values() if c.scenario == scen and c.rate == rate]
+    dirs = sorted({c.direction for c in sc})
+    fig, axes = plt.subplots(len(cols), len(dirs),
+                             figsize=(5.5 * len(dirs), 3.6 * len(cols)),
+                             squeeze=False)
+    for i, (col, label) in enumerate(cols):
+        for j, d in enumerate(dirs):
+            ax = axes[i][j]
+            dc = [c for c in sc if c.direction == d]
+            for gated, style in ((False, "-"), (True, "--")):
+                # 0 us (coalescing off) starts both lines
+                pts = sorted((c for c in dc if c.module == "ours" and
+                              (not c.usecs or
+                               ((c.threshold or 0) > 0) == gated)),
+                             key=lambda c: c.usecs or 0)
+                xs, ys, lo, hi = [], [], [], []
+                for c in pts:
+                    st = stats(list(c.values(col).values()))
+                    if st is None:
+                        continue
+                    xs.append(c.usecs or 0)
+                    ys.append(st[0])
+                    lo.append(st[0] - st[1])
+                    hi.append(st[2] - st[0])
+                if xs:
+                    ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=3,
+                                linestyle=style,
+                                label="ours, gated" if gated else
+                                "ours, always on")
+            b = next((c for c in dc if c.setting == BASELINE), None)
+            st = stats(list(b.values(col).values())) if b else None
+            if st:
+                ax.axhline(st[0], color="black", linewidth=2, label="stock")
+                ax.axhspan(st[1], st[2], color="black", alpha=0.1)
+            ax.set_xlabel("buffer time, us")
+            ax.set_ylabel(label)
+            ax.set_title(SCENARIOS.get(scen, {}).get("dirs", {}).get(d, d),
+                         fontsize=9)
+            ax.grid(True, alpha=0.3)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=7)
+    fig.suptitle(f"buffer-time sweep at {rate_label(rate)}: median, bars "
+                 "min-max\n" + textwrap.fill(scaling, 55 * len(dirs)),
+                 fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------
+# report
+
+def scaling_note(cells, scen, nreps):
+    sc = [c for c in cells.values() if c.scenario == scen]
+    thr = sorted({c.threshold for c in sc if (c.threshold or 0) > 0})
+    t = ("Emulated rig (QEMU TCG, about 100x slower than hardware): rates "
+         "are what the emulated test host is offered")
+    if thr:
+        t += ("; gated settings use a rate threshold of " +
+              ", ".join(f"{x:,.0f}" for x in thr) +
+              " pps, scaled down from the shipped 10,000 pps")
+    t += ("; buffer times are real microseconds. Compare per-packet counts "
+          f"and ratios to stock in the same boot, not times. Cells: median "
+          f"[min, max] over {nreps} repetition{'s' if nreps != 1 else ''}")
+    return t + "."
+
+
+def short_scaling(cells, scen):
+    sc = [c for c in cells.values() if c.scenario == scen]
+    thr = sorted({c.threshold for c in sc if (c.threshold or 0) > 0})
+    t = ("emulated, TCG ~100x slower than hardware: rates are the emulated "
+         "host's (~100x below hardware)")
+    if thr:
+        t += f"; gate {thr[0]:,.0f} pps (hardware default 10,000)"
+    return t + "; buffer times in real us; compare ratios, not times"
+
+
+def reps_text(n):
+    return f"{n} rep{'s' if n != 1 else ''}"
+
+
+def generate(cells, rows, meta, args, out_files, plot_note):
+    r = Rst()
+    scens = [s for s in dict.fromkeys(c.scenario for c in cells.values())]
+    # the repetitions asked for (a cell may have fewer: failed runs)
+    nreps = int(meta["reps"]) if meta.get("reps", "").isdigit() else \
+        max((len(c.reps) for c in cells.values()), default=0)
+    srcs = ", ".join(os.path.basename(p) for p in args.csv)
+    r.add(".. SPDX-License-Identifier: GPL-2.0", "",
+          ".. GENERATED by tools/bench/report.py from " + srcs + ".",
+          "   Do not edit: rerun ``make bench`` (or ``tools/bench/bench.sh",
+          "   --report-only`` to regenerate from the same runs).", "")
+    r.heading("ncoal benchmark results", "=")
+    quick = meta.get("quick") == "1"
+    if quick:
+        r.add(".. warning::", "")
+        r.add(*["   " + x for x in wrap(
+            "Quick run (the make check smoke test of the harness): one "
+            "cell, one repetition, one second. Not a result.")])
+        r.add("")
+    r.para("Generated from the raw runs of tools/bench/bench.sh. Every "
+           "number below is a median over repetitions with its spread "
+           "(min, max); every ratio compares a setting of our modules with "
+           "the stock modules measured in the same boot, back to back, "
+           "repetition by repetition.")
+
+    # -- run
+    r.heading("Run", "-")
+    fields = [
+        ("date (UTC)", meta.get("started", meta.get("host_started", "?"))),
+        ("command", meta.get("command", "?")),
+        ("source revision", meta.get("git_rev", "?")),
+        ("our vhost_net", f"{meta.get('ours_ident', '?')} (srcversion "
+                          f"{meta.get('ours_srcversion', '?')})"),
+        ("stock vhost_net", f"{meta.get('stock_file', '?')} (srcversion "
+                            f"{meta.get('stock_srcversion', '?')})"),
+        ("test host kernel", meta.get("l1_kernel", "?")),
+        ("emulation", f"{meta.get('accel', '?')}; test host "
+                      f"{meta.get('l1_cpus', '?')} vCPUs "
+                      f"({meta.get('l1_cpu_model', '?')}) on a "
+                      f"{meta.get('host_cpus', '?')}-CPU machine"),
+        ("rig speed", f"fork+exec of /bin/true in the test host (root "
+                      f"over 9p): "
+                      f"{meta.get('l1_exec_ms', '?')} ms at the start "
+                      "(well under 1 ms on hardware)"),
+        ("repetitions", str(nreps)),
+        ("load average of the machine",
+         f"{meta.get('host_loadavg_start', '?')} at start, "
+         f"{meta.get('host_loadavg_end', '?')} at end (other VMs on the "
+         "same machine add noise: see the spreads)"),
+        ("test host time", f"{meta.get('l1_seconds', '?')} s of runs"),
+        ("failed runs", meta.get("failed_runs",
+                                 str(sum(c.failed for c in cells.values())))),
+    ]
+    for s in scens:
+        for k in ("rates", "dirs", "duration_s"):
+            if f"{s}_{k}" in meta:
+                fields.append((f"{s} {k.replace('_s', ' (s)')}",
+                               meta[f"{s}_{k}"]))
+    for k, v in fields:
+        r.add(f":{k}: {v}")
+    r.add("")
+
+    r.heading("How to read the tables", "-")
+    r.para("A cell is ``median [min, max]`` over the repetitions of that "
+           "cell; ``(n=K)`` marks a cell where only K repetitions "
+           "succeeded. ``×R`` is the ratio to stock: repetition r of the "
+           "setting divided by repetition r of stock in the same cell "
+           "(measured minutes apart in the same boot), and R is the median "
+           "of those paired ratios; ratio tables also give their "
+           "``[min, max]``. Below 1 means fewer than stock.")
+    if scens:
+        r.para(scaling_note(cells, scens[0], nreps))
+
+    for s in scens:
+        report_scenario(r, cells, rows, s, meta, args, out_files, nreps)
+
+    # -- plots
+    r.heading("Plots", "-")
+    if plot_note:
+        r.para(f"Not generated: {plot_note}. The tables above hold every "
+               "number.")
+    else:
+        r.para("Generated next to the aggregated CSV (not committed; "
+               "``make bench`` regenerates them). Each states the emulation "
+               "scaling in its title.")
+        for f, what in out_files:
+            r.add(f"- ``{f}``: {what}")
+        r.add("")
+
+    # -- honesty
+    r.heading("What an emulated rig can and cannot show", "-")
+    for p in HONEST:
+        r.para(p)
+
+    # -- placeholder
+    r.heading("Thesis comparison and guest scenarios "
+              "(PLACEHOLDER, not measured yet)", "-")
+    r.add(".. note::", "")
+    r.add(*["   " + x for x in wrap(
+        "PLACEHOLDER generated by report.py: no data yet. Later work "
+        "(issue 6) fills this section from the same CSV format.")])
+    r.add("")
+    for p in PLACEHOLDER:
+        w = wrap("- " + p, 74)
+        r.add(w[0], *["  " + x for x in w[1:]])
+    r.add("")
+    return r.text()
+
+
+HONEST = [
+    "It can show: per-packet notification counts (signals, vhost worker "
+    "and driver wakeups, context switches) and how they change with the "
+    "buffer time, the rate and the gate; the ratio of our modules to "
+    "stock under the same emulated conditions in the same boot; that the "
+    "coalescer keeps its bound and loses nothing that stock delivers; and "
+    "the order of the settings.",
+    "It cannot show: absolute throughput, latency or CPU cost on "
+    "hardware. Under TCG every instruction is emulated, about 100x "
+    "slower, so the rates here are about two orders of magnitude below "
+    "hardware ones and the vhost worker saturates early. CPU us/packet "
+    "is emulated time and includes the driver's own pacing and "
+    "guest-side work; notification delays include the emulated "
+    "scheduler's latency, so only their relation to the buffer time and "
+    "to stock means something. The cost of a real interrupt injection or "
+    "VM exit (APIC, posted interrupts, cache effects) is not here at all: "
+    "in this scenario a signal is an eventfd write read by a thread.",
+    "Noise: the emulated test host shares the machine's CPUs with "
+    "whatever else runs there (load average above), and an emulated CPU "
+    "that is descheduled stalls every thread on it at once; repetitions "
+    "spread accordingly. Read the [min, max] before a median, and a "
+    "ratio whose range includes 1 as no measured change.",
+    "Rates and threshold are scaled to the rig (see each table's note); "
+    "the shipped defaults stay the hardware ones (500 us, 64 frames, "
+    "10,000 pps).",
+]
+
+PLACEHOLDER = [
+    "Guest scenarios (L2 guest with our virtio_net over vhost=on): "
+    "small-packet UDP floods both ways, TCP SYN flood (hping3), iperf3, "
+    "sockperf ping-pong latency, nginx + wrk, memcached or redis.",
+    "Counters there: guest IRQs per packet, guest kicks per packet, "
+    "context switches and CPU per packet on both levels, the highest "
+    "loss-free rate the guest sustains.",
+    "Comparators in the same boot: vhost busy polling, guest "
+    "napi_defer_hard_irqs + gro_flush_timeout, guest-only and host-only "
+    "coalescing, ours synchronised.",
+    "The thesis's tables and figures side by side with ours: interrupts/s "
+    "and context switches under flood, degradation under flood, web "
+    "requests/s, the buffer-time sweep.",
+]
+
+
+def report_scenario(r, cells, rows, s, meta, args, out_files, nreps):
+    info = SCENARIOS.get(s, {})
+    sc = [c for c in cells.values() if c.scenario == s]
+    dirs = sorted({c.direction for c in sc})
+    rates = sorted({c.rate for c in sc}, key=rate_order)
+    settings = [c for c in sorted({c.setting: c for c in sc}.values(),
+                                  key=setting_order)]
+    metrics = metrics_of(s, rows)
+    mlabel = {m[0]: m[1] for m in metrics}
+    note = (short_scaling(cells, s) +
+            f"; median [min, max] of {reps_text(nreps)}")
+    dlabel = info.get("dirs", {})
+
+    def get(setting, rate, d):
+        return cells.get((s, setting, str(rate), d)) or next(
+            (c for c in sc if c.setting == setting and c.rate == rate and
+             c.direction == d), None)
+
+    r.heading(info.get("title", f"Scenario {s}"), "-")
+    if info.get("intro"):
+        r.para(info["intro"])
+    for n in info.get("notes", []):
+        r.para(n)
+
+    r.table(f"{s}: settings", ["setting", "what"],
+            [[c.setting, setting_desc(c)] for c in settings], note)
+
+    # headline: ratios of the key metrics
+    ours = [c for c in settings if c.setting != BASELINE]
+    r.heading(f"{s}: headline ratios, ours / stock", "~")
+    ctl = info.get("control")
+    if ctl and any(c.setting == ctl for c in sc):
+        for col in info.get("headline", []):
+            rs = [x for c in sc if c.setting == ctl
+                  for x in [ratio_stats(cells, c, col)] if x and x[3]]
+            if rs:
+                lo = min(x[1] for x in rs)
+                hi = max(x[2] for x in rs)
+                r.para(f"Noise floor, {mlabel.get(col, col)}: {ctl} is "
+                       "our module with coalescing off, which behaves like "
+                       "stock by construction, so its row in each ratio "
+                       "table is this run's noise at that rate (over all "
+                       "rates and directions its paired ratios span "
+                       f"{fmt_ratio(lo)} to {fmt_ratio(hi)}). A ratio whose "
+                       f"range overlaps the {ctl} range at the same rate "
+                       "is not a measured difference.")
+    for col in info.get("headline", []):
+        for d in dirs:
+            body = [[c.setting] + [ratio_text(cells, get(c.setting, x, d), col)
+                                   for x in rates] for c in ours]
+            base = [f"stock ({mlabel.get(col, col)})"] + [
+                cell_text(cells, get(BASELINE, x, d), col, False, nreps)
+                for x in rates]
+            r.table(f"{dlabel.get(d, d)}: {mlabel.get(col, col)}, ratio ours "
+                    f"/ stock, median [min, max] of paired ratios",
+                    ["setting"] + [rate_label(x) for x in rates],
+                    [base] + body, note)
+
+    for col in info.get("headline_abs", []):
+        for d in dirs:
+            body = [[c.setting] + [cell_text(cells, get(c.setting, x, d), col,
+                                             False, nreps) for x in rates]
+                    for c in settings]
+            r.table(f"{dlabel.get(d, d)}: {mlabel.get(col, col)}",
+                    ["setting"] + [rate_label(x) for x in rates], body, note)
+
+    # the buffer-time sweep at one rate
+    sweep = args.sweep_rate
+    if sweep is None and meta.get(f"{s}_sweep_rate", "").isdigit():
+        sweep = int(meta[f"{s}_sweep_rate"])
+    if sweep is not None and sweep not in rates:
+        sweep = None
+    if sweep is None and rates:
+        sweep = rates[0]
+    if sweep is not None:
+        r.heading(f"{s}: all metrics at {rate_label(sweep)} (buffer-time "
+                  "sweep)", "~")
+        cols = [m for m in metrics]
+        for d in dirs:
+            body = []
+            for c in settings:
+                cc = get(c.setting, sweep, d)
+                body.append([c.setting] + [cell_text(cells, cc, m[0], m[2],
+                                                     nreps) for m in cols])
+            r.table(f"{dlabel.get(d, d)} at {rate_label(sweep)}",
+                    ["setting"] + [m[1] for m in cols], body, note)
+
+    # every metric against the rate
+    r.heading(f"{s}: every metric against the rate", "~")
+    for d in dirs:
+        for col, label, want in metrics:
+            body = [[c.setting] + [cell_text(cells, get(c.setting, x, d),
+                                             col, want, nreps)
+                                   for x in rates] for c in settings]
+            r.table(f"{dlabel.get(d, d)}: {label}",
+                    ["setting"] + [rate_label(x) for x in rates], body, note)
+
+
+def write_results_csv(path, cells, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["scenario", "module", "setting", "usecs", "frames",
+                    "threshold", "interval_ms", "rate", "direction", "metric",
+                    "n", "failed", "median", "min", "max", "ratio_median",
+                    "ratio_min", "ratio_max", "ratio_n"])
+
+        def g(x):
+            return "" if x is None else f"{x:.6g}"
+
+        for c in sorted(cells.values(), key=lambda c: (
+                c.scenario, c.direction, rate_order(c.rate),
+                setting_order(c))):
+            for col, _, _ in metrics_of(c.scenario, rows):
+                st = stats(list(c.values(col).values()))
+                rs = ratio_stats(cells, c, col)
+                w.writerow([c.scenario, c.module, c.setting, g(c.usecs),
+                            g(c.frames), g(c.threshold), g(c.interval),
+                            c.rate, c.direction, col,
+                            st[3] if st else 0, c.failed,
+                            g(st[0]) if st else "", g(st[1]) if st else "",
+                            g(st[2]) if st else "",
+                            g(rs[0]) if rs else "", g(rs[1]) if rs else "",
+                            g(rs[2]) if rs else "", rs[3] if rs else ""])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("csv", nargs="+", help="raw CSV files (raw-*.csv)")
+    ap.add_argument("--out", default="build/bench",
+                    help="directory for results.csv and the plots")
+    ap.add_argument("--rst", default=None,
+                    help="the report (default OUT/results.rst)")
+    ap.add_argument("--meta", action="append", default=[],
+                    help="key=value run description (repeatable)")
+    ap.add_argument("--no-plots", action="store_true", help="tables only")
+    ap.add_argument("--sweep-rate", type=int, default=None,
+                    help="rate of the buffer-time sweep (default: matrix)")
+    args = ap.parse_args()
+
+    rows = read_rows(args.csv)
+    meta = read_meta(args.meta)
+    cells = aggregate(rows)
+    if not cells:
+        print("report.py: no runs in " + " ".join(args.csv), file=sys.stderr)
+        return 1
+    os.makedirs(args.out, exist_ok=True)
+    rst = args.rst or os.path.join(args.out, "results.rst")
+
+    write_results_csv(os.path.join(args.out, "results.csv"), cells, rows)
+
+    # plots of an earlier run must not outlive it
+    for f in os.listdir(args.out):
+        if f.endswith(".png") and f.split("-")[0] in SCENARIOS:
+            os.remove(os.path.join(args.out, f))
+    plt, plot_note = load_matplotlib(args.no_plots)
+    out_files = []
+    if plt is not None:
+        scens = list(dict.fromkeys(c.scenario for c in cells.values()))
+        for s in scens:
+            info = SCENARIOS.get(s)
+            if not info:
+                continue
+            scal = short_scaling(cells, s)
+            labels = {m[0]: m[1] for m in info["metrics"]}
+            for col in info["plots"]:
+                f = os.path.join(args.out, f"{s}-{col}.png")
+                plot_vs_rate(plt, cells, s, col, labels[col], f, scal)
+                out_files.append((os.path.relpath(f), f"{labels[col]} vs "
+                                  "rate, every setting, both directions"))
+            rates = sorted({c.rate for c in cells.values() if c.scenario == s})
+            sweep = args.sweep_rate
+            if sweep is None and meta.get(f"{s}_sweep_rate", "").isdigit():
+                sweep = int(meta[f"{s}_sweep_rate"])
+            if sweep not in rates and rates:
+                sweep = rates[0]
+            if sweep is not None:
+                f = os.path.join(args.out, f"{s}-sweep-{sweep}.png")
+                plot_sweep(plt, cells, s, [(c, labels[c]) for c in
+                                           info["plots"]], sweep, f, scal)
+                out_files.append((os.path.relpath(f), "buffer-time sweep "
+                                  f"at {rate_label(sweep)}, always on and "
+                                  "gated, stock as a band"))
+    text = generate(cells, rows, meta, args, out_files, plot_note)
+    d = os.path.dirname(rst)
+    if d:
+        os.makedirs(d, exist_ok=True)
+    with open(rst, "w", encoding="utf-8") as f:
+        f.write(text)
+    print(f"report.py: {len(cells)} cells, {len(rows)} runs -> "
+          f"{os.path.join(args.out, 'results.csv')}, {rst}"
+          + (f", {len(out_files)} plots" if out_files else
+             f" (no plots: {plot_note})"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
