@@ -19,6 +19,7 @@ kind=${1:?usage: mkinitramfs.sh l1|l2|probe OUT}
 out=${2:?usage: mkinitramfs.sh l1|l2|probe OUT}
 kver=$(ncoal_kver)
 mods=/lib/modules/$kver
+mkdir -p "$NCOAL_BUILD"
 work=$(mktemp -d "$NCOAL_BUILD/initramfs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -88,5 +89,6 @@ l2)
 esac
 chmod +x "$work/init"
 
+mkdir -p "$(dirname "$out")"
 (cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"
 mv "$out.tmp" "$out"
