@@ -17,7 +17,7 @@ BUILD ?= $(CURDIR)/build
 export NCOAL_BUILD := $(BUILD)
 
 .PHONY: all modules deps check demo bench bench-host unit checkpatch sparse \
-	vm-test tools clean help
+	vm-test tools qemu clean help
 
 all: modules
 
@@ -35,6 +35,11 @@ tools: deps
 	@$(MAKE) -s -C tools/vhost_net_drv
 	@$(MAKE) -s -C tools/udpflood O=$(BUILD)
 	@$(MAKE) -s -C tools/coalnl O=$(BUILD)
+	@$(MAKE) -s -C tools/testing/vm/ctrlq_inject NCOAL_BUILD=$(BUILD) >/dev/null
+
+# QEMU 7.2 with our relay (Debian's source + tools/qemu/patches), cached
+qemu: deps
+	@tools/qemu/fetch-build.sh
 	@if [ -f tools/testing/ncoal/Makefile ]; then \
 		$(MAKE) -s -C tools/testing/ncoal; fi
 
@@ -44,7 +49,7 @@ unit: deps
 checkpatch: deps
 	@scripts/check.sh checkpatch
 
-vm-test: modules tools
+vm-test: modules tools qemu
 	@scripts/check.sh vm
 
 check: deps

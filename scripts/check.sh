@@ -132,6 +132,7 @@ do_build() {
 	run "build: series failure names the patch and file" series_failure_is_reported
 	run "build: no upstream kernel file is committed" no_upstream_files_committed
 	run "build: test tools" make -s tools
+	run "build: QEMU with the relay (tools/qemu, cached)" tools/qemu/fetch-build.sh
 }
 
 do_checkpatch() {
