@@ -52,7 +52,12 @@ static unsigned int coalesce_rate_interval_ms = 1000;
 static unsigned int coalesce_max_usecs = 2000;
 static unsigned int coalesce_min_usecs = 10;
 static unsigned int coalesce_max_frames = 1024;
-static unsigned int rx_batch_wakeups = 1;
+/*
+ * Off by default: in the two-level rig, a UDP flood into a real guest
+ * stalled for seconds with it on (see the series' notes); the
+ * userspace driver shows no stall.  Under investigation.
+ */
+static unsigned int rx_batch_wakeups;
 
 /* Bumped on every parameter write; rings reload when it moves. */
 static atomic_t vnc_gen = ATOMIC_INIT(0);
@@ -177,7 +182,7 @@ MODULE_PARM_DESC(coalesce_max_frames,
 		 "Cap on any frame bound a VMM or guest asks for (default 1024)");
 module_param_cb(rx_batch_wakeups, &vnc_param_ops, &rx_batch_wakeups, 0644);
 MODULE_PARM_DESC(rx_batch_wakeups,
-		 "While RX coalesces, absorb the socket's per-packet worker wakeups into the window: 0 or 1 (default 1)");
+		 "While RX coalesces, absorb the socket's per-packet worker wakeups into the window: 0 or 1 (default 0, experimental)");
 
 /* The module parameters that apply to ring @index. */
 static void vnc_defaults(unsigned int index, struct ncoal_params *p)

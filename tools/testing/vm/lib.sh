@@ -124,7 +124,7 @@ l2_start() {
 	kvm_setup || return 1
 	tap_setup || return 1
 	: > $L2_DIR/serial.log
-	qemu-system-x86_64 -enable-kvm -cpu host,-xsave -smp 1 -m 384 \
+	${NCOAL_QEMU:-qemu-system-x86_64} -enable-kvm -cpu host,-xsave -smp 1 -m 384 \
 		-display none -nodefaults -no-reboot \
 		-serial file:$L2_DIR/serial.log \
 		-kernel "/boot/vmlinuz-$(uname -r)" \

@@ -47,6 +47,9 @@ fcmp() {
 	awk "BEGIN { exit !($*) }"
 }
 
+# RX wakeup batching is experimental (off by default): exercise it here.
+echo 1 > $P/rx_batch_wakeups
+
 for dir in rx tx; do
 	# Below the threshold: the gate stays closed, nothing is held.
 	run ${dir}_low_off -m $dir -r 300 -d 2 -c "$dir:0:64:$THR:100" &&
@@ -147,5 +150,6 @@ cycles_ok() {
 }
 check "1000 open/arm/close cycles with traffic" cycles_ok
 
+echo 0 > $P/rx_batch_wakeups
 rm -rf "$OUT"
 ksft_finish
