@@ -7,12 +7,14 @@
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/ncoal.h>
 #include <linux/netdevice.h>
 #include <linux/smp.h>
 
 #include "virtio_net_coal.h"
+#include "virtio_net_coal_sync.h"
 
 static const struct ncoal_limits virtnet_coal_limits = {
 	.max_usecs = VIRTNET_COAL_MAX_USECS,
@@ -42,6 +44,7 @@ void virtnet_coal_init(struct virtnet_coal *vc,
 	mutex_init(&vc->lock);
 	INIT_LIST_HEAD(&vc->txqs);
 	vc->kick = kick;
+	virtnet_coal_sync_init(vc, NULL);
 }
 
 /* Send a held kick; the coalescing delay of the first held frame is over. */
@@ -71,6 +74,8 @@ static enum hrtimer_restart virtnet_coal_timer(struct hrtimer *timer)
 void virtnet_coal_txq_init(struct virtnet_coal *vc, struct virtnet_coal_txq *q,
 			   struct netdev_queue *txq, u32 index)
 {
+	struct ncoal_params eff;
+
 	hrtimer_init(&q->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 	q->timer.function = virtnet_coal_timer;
 	q->vc = vc;
@@ -80,7 +85,9 @@ void virtnet_coal_txq_init(struct virtnet_coal *vc, struct virtnet_coal_txq *q,
 	q->forced = 0;
 
 	mutex_lock(&vc->lock);
-	ncoal_init(&q->nc, &vc->params, ktime_get_ns());
+	eff = vc->params;
+	virtnet_coal_sync_limit(vc, &eff);
+	ncoal_init(&q->nc, &eff, ktime_get_ns());
 	list_add_tail(&q->node, &vc->txqs);
 	mutex_unlock(&vc->lock);
 }
@@ -196,20 +203,45 @@ int virtnet_coal_validate(const struct ncoal_params *p)
 }
 
 /**
+ * virtnet_coal_apply - apply the parameters in effect to every send queue
+ * @vc: the device's state, with &virtnet_coal.lock held
+ *
+ * The parameters in effect are &virtnet_coal.params as limited by the
+ * synchronisation with the device (virtnet_coal_sync_limit()).  Held kicks
+ * the change makes due are sent.
+ */
+void virtnet_coal_apply(struct virtnet_coal *vc)
+{
+	struct virtnet_coal_txq *q;
+	struct ncoal_params eff;
+
+	lockdep_assert_held(&vc->lock);
+
+	eff = vc->params;
+	virtnet_coal_sync_limit(vc, &eff);
+	list_for_each_entry(q, &vc->txqs, node) {
+		__netif_tx_lock_bh(q->txq);
+		if (ncoal_set_params(&q->nc, &eff))
+			vc->kick(q);
+		__netif_tx_unlock_bh(q->txq);
+	}
+}
+
+/**
  * virtnet_coal_set_params - apply new kick coalescing parameters
  * @vc: the device's state
- * @p: the parameters, from any source (sysfs, ethtool, the device)
+ * @p: the parameters, from any source (sysfs, ethtool)
  *
  * The one place where parameters change: validates @p and applies it to
- * every send queue, sending held kicks the change makes due.  Nothing
- * changes if @p is invalid.  Sleeps.
+ * every send queue, sending held kicks the change makes due, then
+ * synchronises with the device, which may lower the kick delay in effect
+ * (virtnet_coal_sync()).  Nothing changes if @p is invalid.  Sleeps.
  *
  * Return: 0, or the error of virtnet_coal_validate().
  */
 int virtnet_coal_set_params(struct virtnet_coal *vc,
 			    const struct ncoal_params *p)
 {
-	struct virtnet_coal_txq *q;
 	int err;
 
 	err = virtnet_coal_validate(p);
@@ -218,13 +250,10 @@ int virtnet_coal_set_params(struct virtnet_coal *vc,
 
 	mutex_lock(&vc->lock);
 	vc->params = *p;
-	list_for_each_entry(q, &vc->txqs, node) {
-		__netif_tx_lock_bh(q->txq);
-		if (ncoal_set_params(&q->nc, p))
-			vc->kick(q);
-		__netif_tx_unlock_bh(q->txq);
-	}
+	virtnet_coal_apply(vc);
 	mutex_unlock(&vc->lock);
+
+	virtnet_coal_sync(vc);
 
 	return 0;
 }

@@ -32,6 +32,8 @@
 #include <linux/sysfs.h>
 #include <linux/types.h>
 
+#include "virtio_net_coal_sync.h"
+
 struct ethtool_coalesce;
 struct kernel_ethtool_coalesce;
 struct net_device;
@@ -70,6 +72,8 @@ struct virtnet_coal_txq;
  * @kick: the driver's kick of a send queue; called with its TX lock held
  * @sysfs_group: the device's virtio_coalesce group, see
  *	virtnet_coal_sysfs_group()
+ * @sync: synchronisation with the device, see virtio_net_coal_sync.h;
+ *	protected by @lock
  */
 struct virtnet_coal {
 	struct ncoal_params params;
@@ -77,6 +81,7 @@ struct virtnet_coal {
 	struct list_head txqs;
 	void (*kick)(struct virtnet_coal_txq *q);
 	struct attribute_group sysfs_group;
+	struct virtnet_coal_sync sync;
 };
 
 /**
@@ -114,6 +119,7 @@ int virtnet_coal_validate(const struct ncoal_params *p);
 int virtnet_coal_set_params(struct virtnet_coal *vc,
 			    const struct ncoal_params *p);
 void virtnet_coal_get_params(struct virtnet_coal *vc, struct ncoal_params *p);
+void virtnet_coal_apply(struct virtnet_coal *vc);
 
 /* virtio_net_coal_sysfs.c: /sys/class/net/<dev>/virtio_coalesce/ */
 const struct attribute_group *

@@ -125,6 +125,13 @@ static struct attribute *virtnet_coal_attrs[] = {
 	&dev_attr_tx_kick_usecs.attr,
 	&dev_attr_tx_kick_frames.attr,
 	&dev_attr_state.attr,
+	/* The synchronisation's, in virtio_net_coal_sync.c */
+	&dev_attr_budget_usecs.attr,
+	&dev_attr_host_rx_usecs.attr,
+	&dev_attr_host_rx_frames.attr,
+	&dev_attr_sync_state.attr,
+	&dev_attr_host_rx_usecs_applied.attr,
+	&dev_attr_tx_kick_usecs_allowed.attr,
 	NULL
 };
 

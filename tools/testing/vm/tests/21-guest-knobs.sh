@@ -28,11 +28,12 @@ else
 fi
 
 files=$(l2 "ls $COAL_DIR" | tr '\n' ' ')
-if [ "$files" = "rate_interval_ms rate_threshold state tx_kick_frames tx_kick_usecs " ]; then
-	ok "sysfs group virtio_coalesce has the five knobs"
+# The five of kick coalescing and the six of the sync command (31-sync-*).
+if [ "$files" = "budget_usecs host_rx_frames host_rx_usecs host_rx_usecs_applied rate_interval_ms rate_threshold state sync_state tx_kick_frames tx_kick_usecs tx_kick_usecs_allowed " ]; then
+	ok "sysfs group virtio_coalesce has the five knobs and the sync ones"
 else
 	log "found: $files"
-	not_ok "sysfs group virtio_coalesce has the five knobs"
+	not_ok "sysfs group virtio_coalesce has the five knobs and the sync ones"
 fi
 
 # A fresh probe shows the shipped (hardware) defaults: reload the module,
