@@ -466,8 +466,8 @@ static int vnc_validate(const struct vhost_vring_coalesce *vc)
 	};
 	int ret;
 
-	if (vc->flags & ~VHOST_VRING_COALESCE_F_ALL ||
-	    vc->reserved[0] || vc->reserved[1])
+	/* Unknown flags were refused by vnc_set(), before F_CLAMP acted. */
+	if (vc->reserved[0] || vc->reserved[1])
 		return -EINVAL;
 	if (vc->flags & VHOST_VRING_COALESCE_F_DEFAULT)
 		return vc->usecs || vc->max_frames || vc->rate_threshold ||
