@@ -19,6 +19,7 @@ fail=0
 skip=0
 n=0
 failed=()
+digest=
 
 ok() {
 	n=$((n + 1)); pass=$((pass + 1))
@@ -181,6 +182,15 @@ do_vm() {
 		rc=$?
 		cat "$NCOAL_BUILD/vm/last/output.log" "$NCOAL_BUILD/vm.err"
 		echo "__rc=$rc")
+	# A test host that died takes the rest of the suite with it: say
+	# where, also at the end of the output (CI shows its tail).
+	digest=$(scripts/oops-digest "$NCOAL_BUILD/vm/last/serial.log" 2>/dev/null)
+	if [ -n "$digest" ]; then
+		echo "$digest"
+		not_ok "vm: test host kernel log has no oops or panic"
+	else
+		ok "vm: test host kernel log has no oops or panic"
+	fi
 }
 
 # The benchmark harness itself: report generator self-test and one tiny
@@ -217,6 +227,7 @@ echo "# took $SECONDS s"
 if [ $fail -gt 0 ]; then
 	echo "# failed:"
 	printf '#   %s\n' "${failed[@]}"
+	[ -z "$digest" ] || echo "$digest" | head -n 30
 fi
 echo "$((pass + skip)) passed, $fail failed"
 [ $fail -eq 0 ]

@@ -117,13 +117,17 @@ tap_setup() {
 
 # l2_start [stock]: boot the guest with our virtio_net (or the stock one).
 l2_start() {
-	local extra="" i
+	local extra="" i launcher pid
 
 	[ "${1:-}" = stock ] && extra="ncoal.stock=1"
 	mkdir -p $L2_DIR
 	kvm_setup || return 1
 	tap_setup || return 1
 	: > $L2_DIR/serial.log
+	rm -f $L2_DIR/qemu.pid
+	# Not -daemonize: QEMU's own last words (a KVM error, an abort) must
+	# reach qemu.log, and a daemonized QEMU sends them to /dev/null.
+	# "qemu-system-x86_64" may be a shell function (the relay tests').
 	${NCOAL_QEMU:-qemu-system-x86_64} -enable-kvm -cpu host,-xsave -smp 1 -m 384 \
 		-display none -nodefaults -no-reboot \
 		-serial file:$L2_DIR/serial.log \
@@ -132,8 +136,8 @@ l2_start() {
 		-append "console=ttyS0 panic=-1 loglevel=6 mitigations=off $extra" \
 		-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on \
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:02,romfile= \
-		-pidfile $L2_DIR/qemu.pid -daemonize \
-		> $L2_DIR/qemu.log 2>&1 || { cat $L2_DIR/qemu.log; return 1; }
+		-pidfile $L2_DIR/qemu.pid > $L2_DIR/qemu.log 2>&1 < /dev/null &
+	launcher=$!
 	SECONDS=0
 	while [ $SECONDS -lt 120 ]; do
 		if grep -q NCOAL_L2_READY $L2_DIR/serial.log &&
@@ -141,8 +145,11 @@ l2_start() {
 			log "guest up after $SECONDS s ($(grep -o 'driver=.*' $L2_DIR/serial.log))"
 			return 0
 		fi
-		if ! kill -0 "$(cat $L2_DIR/qemu.pid 2>/dev/null)" 2>/dev/null; then
+		pid=$(cat $L2_DIR/qemu.pid 2>/dev/null) || pid=$launcher
+		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "guest QEMU exited"; tail -n 20 $L2_DIR/serial.log
+			echo; sed 's/^/qemu: /' $L2_DIR/qemu.log
+			"$NCOAL_ROOT/scripts/oops-digest" $L2_DIR/serial.log
 			return 1
 		fi
 		sleep 0.5
