@@ -115,9 +115,18 @@ tap_setup() {
 	ip link set $TAP up
 }
 
+# proc_alive PID: the process runs (exists and is not a zombie).
+proc_alive() {
+	local st
+
+	st=$(cat /proc/$1/stat 2>/dev/null) || return 1
+	st=${st##*) }
+	[ "${st%% *}" != Z ]
+}
+
 # l2_start [stock]: boot the guest with our virtio_net (or the stock one).
 l2_start() {
-	local extra="" i launcher pid
+	local extra="" i launcher
 
 	[ "${1:-}" = stock ] && extra="ncoal.stock=1"
 	mkdir -p $L2_DIR
@@ -145,8 +154,8 @@ l2_start() {
 			log "guest up after $SECONDS s ($(grep -o 'driver=.*' $L2_DIR/serial.log))"
 			return 0
 		fi
-		pid=$(cat $L2_DIR/qemu.pid 2>/dev/null) || pid=$launcher
-		if ! kill -0 "$pid" 2>/dev/null; then
+		# Not the pid file: it is briefly empty while QEMU writes it.
+		if ! proc_alive $launcher; then
 			echo "guest QEMU exited"; tail -n 20 $L2_DIR/serial.log
 			echo; sed 's/^/qemu: /' $L2_DIR/qemu.log
 			"$NCOAL_ROOT/scripts/oops-digest" $L2_DIR/serial.log

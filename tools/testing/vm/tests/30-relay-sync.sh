@@ -318,13 +318,15 @@ migrate() {
 		esac
 		args+=("$a")
 	done < /proc/"$src"/cmdline
-	"${args[@]}" -incoming "unix:$L2_DIR/migrate.sock" > "$L2_DIR/dst.log" 2>&1 ||
-		{ cat "$L2_DIR/dst.log"; return 1; }
-	dst_pid=$(cat "$L2_DIR/dst.pid")
+	rm -f "$L2_DIR/dst.pid"
+	"${args[@]}" -incoming "unix:$L2_DIR/migrate.sock" > "$L2_DIR/dst.log" \
+		2>&1 < /dev/null &
 	for i in $(seq 1 50); do
-		[ -S "$L2_DIR/migrate.sock" ] && break
+		[ -S "$L2_DIR/migrate.sock" ] && [ -s "$L2_DIR/dst.pid" ] && break
+		proc_alive $! || { cat "$L2_DIR/dst.log"; return 1; }
 		sleep 0.2
 	done
+	dst_pid=$(cat "$L2_DIR/dst.pid")
 	hmp "migrate -d unix:$L2_DIR/migrate.sock"
 	for i in $(seq 1 300); do
 		st=$(hmp 'info migrate' | sed -n 's/^Migration status: //p')
