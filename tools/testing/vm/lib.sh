@@ -125,6 +125,8 @@ proc_alive() {
 }
 
 # l2_start [stock]: boot the guest with our virtio_net (or the stock one).
+# L2_NETDEV_OPTS (optional, default empty): extra options appended to the
+# guest's tap -netdev, e.g. "poll-us=50" (vhost busy polling).
 l2_start() {
 	local extra="" i launcher
 
@@ -143,7 +145,7 @@ l2_start() {
 		-kernel "/boot/vmlinuz-$(uname -r)" \
 		-initrd "$NCOAL_BUILD/vm/l2-initramfs.gz" \
 		-append "console=ttyS0 panic=-1 loglevel=6 mitigations=off $extra" \
-		-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on \
+		-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on${L2_NETDEV_OPTS:+,$L2_NETDEV_OPTS} \
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:02,romfile= \
 		-pidfile $L2_DIR/qemu.pid > $L2_DIR/qemu.log 2>&1 < /dev/null &
 	launcher=$!
