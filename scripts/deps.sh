@@ -19,6 +19,8 @@ PKGS=(
 	qemu-system-x86 busybox-static cpio iproute2 iputils-ping ethtool procps
 	# traffic and measurement
 	iperf3 socat python3-matplotlib python3-docutils
+	# guest benchmarks (tools/bench): SYN flood from L1, RR latency, web
+	hping3 sockperf wrk
 	# QEMU relay build (issue 5)
 	ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev meson
 	python3-venv dpkg-dev

@@ -7,9 +7,9 @@
 #          machine's root over 9p (read-only) and runs the command the
 #          runner put in the output share (scripts/vm.d/l1-init).
 #   l2     the guest: busybox, our virtio_net.ko (and the stock one for
-#          comparison), iperf3 and ethtool with their libraries, our
-#          static test tools; its init brings eth0 up and serves commands
-#          on TCP port 7000 (scripts/vm.d/l2-init).
+#          comparison), iperf3, ethtool and sockperf with their
+#          libraries, our static test tools; its init brings eth0 up
+#          and serves commands on TCP port 7000 (scripts/vm.d/l2-init).
 #   probe  an init that prints a marker and powers off (KVM probe).
 
 set -euo pipefail
@@ -75,6 +75,8 @@ l2)
 	cp "$NCOAL_BUILD/virtio_net.ko" "$work/lib/virtio_net.ko"
 	add_bin iperf3
 	add_bin ethtool
+	# the benchmark's RR server (tools/bench/scenarios/guest-rr.sh)
+	add_bin sockperf
 	for t in "$NCOAL_BUILD"/l2-tools/*; do
 		[ -x "$t" ] && cp "$t" "$work/bin/"
 	done
