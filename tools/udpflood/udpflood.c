@@ -32,10 +32,11 @@
  *	   (errors: sends that failed, e.g. ENOBUFS; late: pacing steps that
  *	   started behind schedule; rate: packets sent per second)
  *   recv: mode=recv received= max_seq= lost= reordered= dups= foreign=
- *	   sock_drops= elapsed_ms= rate=
+ *	   sock_drops= rcvbuf= elapsed_ms= rate=
  *	   (lost: max_seq + 1 - distinct packets; sock_drops: the socket
  *	   receive queue overflows the kernel counted, SO_RXQ_OVFL; foreign:
- *	   datagrams without our header)
+ *	   datagrams without our header; rcvbuf: the receive buffer the
+ *	   kernel granted, bytes, 8 MiB asked, past rmem_max for root)
  * Exit status 0, 1 on error, 2 on bad usage.
  */
 #define _GNU_SOURCE
@@ -359,7 +360,7 @@ static int do_recv(int argc, char **argv)
 	struct cmsghdr *cm;
 	struct pollfd pfd;
 	int fd, o, one = 1, rcvbuf = 8 << 20;
-	socklen_t slen;
+	socklen_t slen, alen;
 	struct hdr h;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -372,7 +373,7 @@ static int do_recv(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		usage();
-	slen = parse_addr(argv[optind], true, &ss);
+	alen = parse_addr(argv[optind], true, &ss);
 
 	fd = socket(ss.ss_family, SOCK_DGRAM, 0);
 	if (fd < 0) {
@@ -380,9 +381,18 @@ static int do_recv(int argc, char **argv)
 		return 1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/*
+	 * A large receive buffer, past net.core.rmem_max when we may (root:
+	 * SO_RCVBUFFORCE): the receiver measures what the path delivers, and
+	 * an emulated guest can deschedule it for tens of milliseconds.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	slen = sizeof(rcvbuf);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &slen))
+		rcvbuf = 0;
 	setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, slen)) {
+	if (bind(fd, (struct sockaddr *)&ss, alen)) {
 		perror("udpflood: bind");
 		return 1;
 	}
@@ -450,10 +460,10 @@ static int do_recv(int argc, char **argv)
 	printf("mode=recv received=%" PRIu64 " max_seq=%" PRIu64
 	       " lost=%" PRIu64 " reordered=%" PRIu64 " dups=%" PRIu64
 	       " foreign=%" PRIu64 " sock_drops=%" PRIu32
-	       " elapsed_ms=%" PRIu64 " rate=%" PRIu64 "\n",
+	       " rcvbuf=%d elapsed_ms=%" PRIu64 " rate=%" PRIu64 "\n",
 	       received, received ? max_seq : 0,
 	       received ? max_seq + 1 - received : 0, reordered, dups,
-	       foreign, sock_drops, t / 1000000,
+	       foreign, sock_drops, rcvbuf, t / 1000000,
 	       t ? (received - 1) * NSEC_PER_SEC / t : 0);
 	free(seen.bits);
 	close(fd);
