@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Scenario "guest-rr": request/response latency between L1 (sockperf
+# client) and the guest (sockperf server, UDP, 14-byte messages), every
+# comparator in the same L1 boot. The rate column picks the mode:
+#   R < 1000   ping-pong at R requests/s (below the 1,000 pps gate:
+#              ours must behave like stock)
+#   0 ("max")  ping-pong as fast as it goes: one request in flight, so
+#              the rate is 1/RTT (under TCG a few hundred per second,
+#              which may stay below the gate)
+#   R >= 1000  under-load at R requests/s, every request answered
+#              (--reply-every 1): many in flight, above the gate
+# Latency is the full round trip (--full-rtt) over the valid part of the
+# run (sockperf drops its 400 ms warm-up); transactions/s are replies per
+# second. Counters per transaction (request + reply) as in guest-flood.
+#
+# Sourced by bench-l1.sh (which provides bench_row, bench_module, ...).
+
+. "$BENCH_DIR/scenarios/guest-lib.sh"
+
+RR_PORT=11111
+GUEST_RR_COLUMNS=scenario,module,setting,usecs,frames,threshold,interval_ms,rate,direction,rep,ok,duration_s,mode,transactions,tps,lat_p50_us,lat_p99_us,lat_avg_us,dropped,$GUEST_COUNTER_COLUMNS,wall_s
+
+bench_guest-rr_runs() {
+	bench_count guest-rr
+}
+
+# rr_once REP DIR RATE NAME: one sockperf run; prints the metric columns.
+rr_once() {
+	local rep=$1 rate=$3 name=$4
+	local r=$BENCH_OUT/runs/guest-rr/$name-$2-$rate-r$rep
+	local t0=$EPOCHREALTIME mode args=() m
+
+	command -v sockperf >/dev/null || { echo "sockperf not installed (make deps)" >&2; return 1; }
+	if [ "$rate" = 0 ]; then
+		mode=pp; args=(ping-pong --mps max)
+	elif [ "$rate" -lt 1000 ]; then
+		mode=pp; args=(ping-pong --mps "$rate")
+	else
+		mode=ul; args=(under-load --mps "$rate" --reply-every 1)
+	fi
+	# the server (once per guest boot) and the guest's snapshot
+	l2 "command -v sockperf >/dev/null || { echo 'no sockperf in the guest image' >&2; exit 1; }
+	    if ! pidof sockperf >/dev/null; then
+		setsid sockperf sr -i $L2_IP -p $RR_PORT > /tmp/sockperf.log 2>&1 < /dev/null &
+		sleep 1
+		pidof sockperf >/dev/null || { cat /tmp/sockperf.log >&2; exit 1; }
+	    fi
+	    $GUEST_SNAP" > "$r.gb" || { cat "$r.gb" >&2; return 1; }
+	l1_snap > "$r.hb"
+	timeout $((${GUEST_DUR%.*} + 30)) sockperf "${args[@]}" -i "$L2_IP" \
+		-p "$RR_PORT" -t "$GUEST_DUR" --full-rtt > "$r.out" 2>&1 ||
+		{ cat "$r.out" >&2; return 1; }
+	l1_snap > "$r.ha"
+	l2 "$GUEST_SNAP" > "$r.ga" || return 1
+	# the numbers, without sockperf's colour escapes
+	m=$(sed 's/\x1b\[[0-9;]*m//g' "$r.out" | awk '
+		/\[Total Run\]/ { for (i = 1; i <= NF; i++) if ($i ~ /^ReceivedMessages=/) { sub(/.*=/, "", $i); tot = $i + 0 } }
+		/\[Valid Duration\]/ {
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ /^RunTime=/) { x = $i; sub(/.*=/, "", x); rt = x + 0 }
+				if ($i ~ /^ReceivedMessages=/) { x = $i; sub(/.*=/, "", x); rv = x + 0 }
+			}
+		}
+		/percentile 50\.000/ { p50 = $NF }
+		/percentile 99\.000/ { p99 = $NF }
+		/Summary:/ { avg = $(NF - 1) }
+		/dropped messages =/ { x = $0; sub(/.*dropped messages = /, "", x); sub(/;.*/, "", x); dr = x + 0 }
+		END {
+			if (tot == 0 || rt == 0) exit 1
+			printf "%d %.6g %s %s %s %d\n", tot, rv / rt, p50, p99, avg, dr
+		}') || { echo "no sockperf result" >&2; tail -n 5 "$r.out" >&2; return 1; }
+	set -- $m
+	printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$GUEST_DUR" "$mode" "$1" "$2" \
+		"$3" "$4" "$5" "$6" \
+		"$(guest_counters "$r.gb" "$r.ga" "$r.hb" "$r.ha" "$1")" \
+		"$(since "$t0")"
+}
+
+bench_guest-rr() {
+	guest_bench guest-rr
+}
+guest_register guest-rr rr_once "$GUEST_RR_COLUMNS"

@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Scenario "guest-web": a small web workload (the thesis's Apache test,
+# scaled): busybox httpd in the guest serves a 1 KiB page, wrk in L1
+# fetches it as fast as it can over C parallel connections (busybox
+# httpd closes each one: a TCP connection per request), for every
+# comparator in the same L1 boot. Requests/s, wrk's latency percentiles
+# and the counters per request (request + response packets: as in
+# guest-flood, divided by requests completed).
+# Not nginx: busybox httpd is already in the guest image (nginx would
+# need its configuration, user and libraries copied in); the workload,
+# many small request/response exchanges over TCP, is the same.
+# The rate column is the number of connections (wrk -c), not a rate.
+#
+# Sourced by bench-l1.sh (which provides bench_row, bench_module, ...).
+
+. "$BENCH_DIR/scenarios/guest-lib.sh"
+
+WEB_PORT=8080
+GUEST_WEB_COLUMNS=scenario,module,setting,usecs,frames,threshold,interval_ms,rate,direction,rep,ok,duration_s,requests,rps,lat_p50_ms,lat_p99_ms,socket_errors,$GUEST_COUNTER_COLUMNS,wall_s
+
+bench_guest-web_runs() {
+	bench_count guest-web
+}
+
+# wrk_ms VALUE: wrk's "1.23ms" / "456.00us" / "1.50s" in milliseconds
+wrk_ms() {
+	awk -v v="$1" 'BEGIN {
+		if (v ~ /us$/) m = 0.001; else if (v ~ /ms$/) m = 1;
+		else if (v ~ /m$/) m = 60000; else if (v ~ /s$/) m = 1000; else m = 1
+		sub(/[a-z]+$/, "", v); printf "%.4g\n", v * m }'
+}
+
+# web_once REP DIR CONNS NAME: one wrk run; prints the metric columns.
+web_once() {
+	local rep=$1 conns=$3 name=$4
+	local r=$BENCH_OUT/runs/guest-web/$name-$2-$conns-r$rep
+	local t0=$EPOCHREALTIME req rps p50 p99 err
+
+	command -v wrk >/dev/null || { echo "wrk not installed (make deps)" >&2; return 1; }
+	[ "$conns" -gt 0 ] 2>/dev/null || conns=1
+	l2 "[ -f /tmp/www/index.html ] || {
+		mkdir -p /tmp/www
+		head -c 1024 /dev/zero | tr '\\0' x > /tmp/www/index.html
+	    }
+	    pidof httpd >/dev/null || httpd -p $WEB_PORT -h /tmp/www
+	    $GUEST_SNAP" > "$r.gb" || { cat "$r.gb" >&2; return 1; }
+	l1_snap > "$r.hb"
+	timeout $((${GUEST_DUR%.*} + 30)) wrk -t 1 -c "$conns" \
+		-d "${GUEST_DUR%.*}s" --latency "http://$L2_IP:$WEB_PORT/index.html" \
+		> "$r.out" 2>&1 || { cat "$r.out" >&2; return 1; }
+	l1_snap > "$r.ha"
+	l2 "$GUEST_SNAP" > "$r.ga" || return 1
+	req=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$r.out")
+	rps=$(sed -n 's/^Requests\/sec: *//p' "$r.out")
+	p50=$(wrk_ms "$(awk '$1 == "50%" { print $2 }' "$r.out")")
+	p99=$(wrk_ms "$(awk '$1 == "99%" { print $2 }' "$r.out")")
+	err=$(sed -n 's/.*Socket errors: \(.*\)/\1/p' "$r.out" |
+		awk -F'[ ,]+' '{ for (i = 1; i < NF; i++) if ($i ~ /^[0-9]+$/) n += $i } END { print n + 0 }')
+	[ -n "$req" ] && [ "$req" -gt 0 ] ||
+		{ echo "no request completed" >&2; cat "$r.out" >&2; return 1; }
+	printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$GUEST_DUR" "$req" "$rps" "$p50" \
+		"$p99" "$err" \
+		"$(guest_counters "$r.gb" "$r.ga" "$r.hb" "$r.ha" "$req")" \
+		"$(since "$t0")"
+}
+
+bench_guest-web() {
+	guest_bench guest-web
+}
+guest_register guest-web web_once "$GUEST_WEB_COLUMNS"
