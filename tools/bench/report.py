@@ -84,6 +84,213 @@ SCENARIOS = {
 }
 
 
+# The guest scenarios (scenarios/guest-*.sh): comparators in one L1 boot.
+GUEST_ORDER = ["stock", "napi-defer", "busy-poll", "ours-off", "guest-only",
+               "host-only", "both"]
+GUEST_SETTINGS = {
+    "stock": "stock vhost_net (L1) and stock virtio_net (L2)",
+    "napi-defer": "stock modules; guest eth0 napi_defer_hard_irqs 2, "
+                  "gro_flush_timeout 1 ms",
+    "busy-poll": "stock modules; QEMU tap poll-us=50 (vhost busy polling)",
+    "ours-off": "our vhost_net and virtio_net, coalescing off (0 us) on "
+                "both levels",
+    "guest-only": "ours; guest TX kicks held up to 1,000 us / 32 frames, "
+                  "host off",
+    "host-only": "ours; host interrupts held up to 500 us / 64 frames, "
+                 "guest off",
+    "both": "ours; host 500 us / 64 frames and guest kicks 1,000 us / 32 "
+            "frames",
+}
+GUEST_INTRO = (
+    "Two-level rig: the test host (L1, TCG) runs QEMU with vhost=on and "
+    "the guest (L2, nested KVM inside L1) with virtio_net; L1 tap0 "
+    "10.0.2.1, L2 eth0 10.0.2.2. Stock is the distribution's vhost_net "
+    "in L1 and virtio_net in L2 (ncoal.stock=1); ours are build/"
+    "vhost_net.ko and build/virtio_net.ko, set at run time through "
+    "/sys/module/vhost_net/parameters (L1) and /sys/class/net/eth0/"
+    "virtio_coalesce (L2); our gates are 1,000 pps sampled every 250 ms "
+    "on both levels. Settings of one kind of boot (stock, stock with "
+    "busy polling, ours) share a guest boot; all run in the same L1 "
+    "boot.")
+GUEST_COUNTER_NOTE = (
+    "Guest IRQs: virtio input and output interrupts in the guest's "
+    "/proc/interrupts. Kicks: the guest's ethtool -S rxN_kicks (RX "
+    "refills) and txN_kicks. Host signals: our vhost_net's debugfs "
+    "signals_sent over both rings (stock has no such counter: '-'). "
+    "Context switches and CPU: /proc/stat of each level (L1's includes "
+    "the guest's QEMU and vhost worker). Counter windows include about "
+    "a second of drain and one command exchange with the guest, the "
+    "same for every setting.")
+GUEST_METRICS = [
+    ("guest_irqs_per_pkt", "guest IRQs/packet", True),
+    ("guest_rx_irqs_per_pkt", "guest RX IRQs/packet", True),
+    ("guest_tx_irqs_per_pkt", "guest TX IRQs/packet", True),
+    ("guest_tx_kicks_per_pkt", "guest TX kicks/packet", True),
+    ("guest_rx_kicks_per_pkt", "guest RX kicks/packet", True),
+    ("host_signals_per_pkt", "host signals/packet (ours only)", False),
+    ("host_timer_fires_per_pkt", "host timer fires/packet (ours only)",
+     False),
+    ("l2_ctxsw_per_pkt", "guest (L2) context switches/packet", True),
+    ("l1_ctxsw_per_pkt", "host (L1) context switches/packet", True),
+    ("l2_cpu_us_per_pkt", "guest CPU us/packet (emulated)", True),
+    ("l1_cpu_us_per_pkt", "host CPU us/packet (emulated)", True),
+]
+
+
+def per_txn(metrics):
+    return [(c, l.replace("/packet", "/transaction"), w)
+            for c, l, w in metrics]
+
+
+SCENARIOS.update({
+    "guest-flood": {
+        "title": "Guest: small-packet UDP floods through the two-level rig",
+        "intro": GUEST_INTRO + (
+            " tools/udpflood sends 18-byte UDP datagrams at a fixed rate: "
+            "RX from L1 to a receiver in the guest, TX from the guest to a "
+            "receiver in L1. Per-packet values divide by the packets "
+            "delivered."),
+        "dirs": {"rx": "RX (host to guest)", "tx": "TX (guest to host)"},
+        "metrics": GUEST_METRICS + [
+            ("achieved_pps", "delivered rate, pps", True),
+            ("loss_pct", "loss, %", False),
+        ],
+        "headline": ["guest_irqs_per_pkt", "guest_tx_kicks_per_pkt",
+                     "l2_ctxsw_per_pkt", "l1_ctxsw_per_pkt"],
+        "headline_abs": ["host_signals_per_pkt", "loss_pct"],
+        "control": "ours-off",
+        "plots": ["guest_irqs_per_pkt", "guest_tx_kicks_per_pkt",
+                  "l2_ctxsw_per_pkt", "l1_ctxsw_per_pkt"],
+        "settings": GUEST_SETTINGS,
+        "order": GUEST_ORDER,
+        "sweep": False,
+        "notes": [GUEST_COUNTER_NOTE],
+    },
+    "guest-synflood": {
+        "title": "Guest: TCP SYN flood, degradation under flood",
+        "intro": GUEST_INTRO + (
+            " hping3 in L1 sends TCP SYNs to the guest's listening port "
+            "5201 at the offered rate (max: hping3 --flood), about 100x "
+            "below a hardware SYN flood; the guest answers with SYN "
+            "cookies. Meanwhile L1 pings the guest at 10/s (below the "
+            "gate). Degradation: the ping RTT during the flood divided by "
+            "the RTT of the same ping without the flood, right before "
+            "it. Per-packet values divide by the packets L1 sent to the "
+            "guest (tap0 tx_packets: the SYNs and the pings)."),
+        "dirs": {"syn": "SYN flood, host to guest"},
+        "rate_label": "{:,} SYN/s",
+        "metrics": [
+            ("syn_pps", "packets sent to the guest per second", True),
+            ("rtt_idle_p50_ms", "ping RTT p50 without flood, ms (emulated)",
+             True),
+            ("rtt_idle_p99_ms", "ping RTT p99 without flood, ms (emulated)",
+             True),
+            ("rtt_flood_p50_ms", "ping RTT p50 under flood, ms (emulated)",
+             True),
+            ("rtt_flood_p99_ms", "ping RTT p99 under flood, ms (emulated)",
+             True),
+            ("degradation_p50", "degradation: RTT p50 flood / idle", True),
+            ("degradation_p99", "degradation: RTT p99 flood / idle", True),
+            ("ping_loss_flood_pct", "ping loss under flood, %", False),
+        ] + GUEST_METRICS,
+        "headline": ["guest_irqs_per_pkt", "l2_ctxsw_per_pkt",
+                     "l1_ctxsw_per_pkt", "degradation_p50"],
+        "headline_abs": ["degradation_p50", "degradation_p99",
+                         "ping_loss_flood_pct"],
+        "control": "ours-off",
+        "plots": ["guest_irqs_per_pkt", "l2_ctxsw_per_pkt",
+                  "degradation_p50"],
+        "settings": GUEST_SETTINGS,
+        "order": GUEST_ORDER,
+        "sweep": False,
+        "notes": [GUEST_COUNTER_NOTE],
+    },
+    "guest-rr": {
+        "title": "Guest: request/response latency (sockperf)",
+        "intro": GUEST_INTRO + (
+            " sockperf in L1 against a sockperf server in the guest, UDP, "
+            "14-byte messages. Below 1,000/s: ping-pong at that rate "
+            "(below the gate, where ours must equal stock); max: "
+            "ping-pong as fast as one request in flight allows; 1,000/s "
+            "and up: under-load at that rate with every request "
+            "answered. Latency is the full round trip over sockperf's "
+            "valid period; per-transaction counters divide by the "
+            "replies received."),
+        "dirs": {"udp": "UDP request/response, host to guest and back"},
+        "rate_label": "{:,} req/s",
+        "metrics": [
+            ("tps", "transactions/s (emulated)", True),
+            ("lat_p50_us", "RTT p50, us (emulated)", True),
+            ("lat_p99_us", "RTT p99, us (emulated)", True),
+            ("lat_avg_us", "RTT average, us (emulated)", True),
+        ] + per_txn(GUEST_METRICS),
+        "headline": ["lat_p50_us", "lat_p99_us", "tps",
+                     "guest_irqs_per_pkt"],
+        "headline_abs": ["lat_p50_us"],
+        "control": "ours-off",
+        "plots": ["lat_p50_us", "lat_p99_us", "guest_irqs_per_pkt"],
+        "settings": GUEST_SETTINGS,
+        "order": GUEST_ORDER,
+        "sweep": False,
+        "notes": [GUEST_COUNTER_NOTE],
+    },
+    "guest-web": {
+        "title": "Guest: web requests (busybox httpd, wrk)",
+        "intro": GUEST_INTRO + (
+            " busybox httpd in the guest serves a 1 KiB page; wrk in L1 "
+            "fetches it as fast as it can over the given number of "
+            "parallel connections (the column header; busybox httpd "
+            "closes each connection, so every request is a TCP "
+            "connection: the thesis's Apache test, scaled). Latency "
+            "percentiles are wrk's; per-request counters divide by the "
+            "requests completed."),
+        "dirs": {"http": "HTTP GET, host to guest"},
+        "rate_label": "{} connections",
+        "metrics": [
+            ("rps", "requests/s (emulated)", True),
+            ("lat_p50_ms", "latency p50, ms (emulated)", True),
+            ("lat_p99_ms", "latency p99, ms (emulated)", True),
+            ("socket_errors", "socket errors", False),
+        ] + [(c, l.replace("/packet", "/request"), w)
+             for c, l, w in GUEST_METRICS],
+        "headline": ["rps", "guest_irqs_per_pkt", "l2_ctxsw_per_pkt"],
+        "headline_abs": ["rps"],
+        "control": "ours-off",
+        "plots": [],
+        "settings": GUEST_SETTINGS,
+        "order": GUEST_ORDER,
+        "sweep": False,
+        "notes": [GUEST_COUNTER_NOTE],
+    },
+    "guest-lossfree": {
+        "title": "Guest: highest loss-free rate, host to guest UDP",
+        "intro": GUEST_INTRO + (
+            " guest-flood's RX run at increasing rates (the matrix's "
+            "steps) until more than 0.1% is lost; the result is the "
+            "delivered rate of the last step within that bound (0: "
+            "already the first step lost more). The emulated guest "
+            "saturates near 7-10 kpps, about 100x below hardware. The "
+            "counters are those of that last loss-free step."),
+        "dirs": {"rx": "RX (host to guest), stepped rate"},
+        "rate_zero": "stepped",
+        "metrics": [
+            ("lossfree_pps", "highest loss-free rate, pps delivered", True),
+            ("lossfree_offered_pps", "its offered rate, pps", True),
+            ("lossy_offered_pps", "first step above 0.1% loss, pps", True),
+            ("lossy_loss_pct", "its loss, %", False),
+        ] + GUEST_METRICS,
+        "headline": ["lossfree_pps"],
+        "headline_abs": ["lossfree_pps", "lossy_offered_pps"],
+        "control": "ours-off",
+        "plots": [],
+        "settings": GUEST_SETTINGS,
+        "order": GUEST_ORDER,
+        "sweep": False,
+        "notes": [GUEST_COUNTER_NOTE],
+    },
+})
+
+
 # --------------------------------------------------------------------------
 # input
 
@@ -208,6 +415,11 @@ def metrics_of(scenario, rows):
 
 
 def setting_order(c):
+    order = SCENARIOS.get(c.scenario, {}).get("order")
+    if order:
+        return (0 if c.setting in order else 1,
+                order.index(c.setting) if c.setting in order else 0,
+                c.setting)
     gated = 1 if (c.threshold or 0) > 0 else 0
     return (c.setting != BASELINE, c.module != "ours", gated,
             c.usecs if c.usecs is not None else -1, c.setting)
@@ -217,8 +429,11 @@ def rate_order(r):
     return (r == 0, r)
 
 
-def rate_label(r):
-    return "max" if r == 0 else f"{r:,} pps"
+def rate_label(r, scen=None):
+    info = SCENARIOS.get(scen, {})
+    if r == 0:
+        return info.get("rate_zero", "max")
+    return info.get("rate_label", "{:,} pps").format(r)
 
 
 def rate_short(r):
@@ -301,6 +516,9 @@ def ratio_text(cells, c, col):
 
 
 def setting_desc(c):
+    desc = SCENARIOS.get(c.scenario, {}).get("settings", {})
+    if c.setting in desc:
+        return desc[c.setting]
     if c.setting == BASELINE or c.module == "stock":
         return "distribution vhost_net.ko, no coalescing ioctl"
     if not c.usecs:
@@ -385,6 +603,11 @@ def plot_vs_rate(plt, cells, scen, col, label, path, scaling):
     us = sorted({s.usecs or 0 for s in settings if s.setting != BASELINE})
     cmap = plt.get_cmap("viridis")
     colour = {u: cmap(i / max(1, len(us) - 1) * 0.9) for i, u in enumerate(us)}
+    by_setting = "order" in SCENARIOS.get(scen, {})
+    if by_setting:
+        others = [x.setting for x in settings if x.setting != BASELINE]
+        tab = plt.get_cmap("tab10")
+        scol = {n: tab(i % 10) for i, n in enumerate(others)}
     for ax, d in zip(axes[0], dirs):
         for s in settings:
             xs, ys, lo, hi = [], [], [], []
@@ -401,16 +624,23 @@ def plot_vs_rate(plt, cells, scen, col, label, path, scaling):
             if not xs:
                 continue
             base = s.setting == BASELINE
+            if base:
+                col = "black"
+            elif by_setting:
+                col = scol[s.setting]
+            else:
+                col = colour[s.usecs or 0]
             ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=3,
-                        linestyle="--" if (s.threshold or 0) > 0 else "-",
-                        linewidth=2.5 if base else 1.2,
-                        color="black" if base else colour[s.usecs or 0],
+                        linestyle="--" if (s.threshold or 0) > 0 and
+                        not by_setting else "-",
+                        linewidth=2.5 if base else 1.2, color=col,
                         label=s.setting)
         ax.set_xticks(range(len(rates)))
         ax.set_xticklabels([rate_short(r) for r in rates])
         ax.set_xlabel("offered rate, pps (emulated)")
         ax.set_ylabel(label)
-        ax.set_yscale("log")
+        if all(v > 0 for line in ax.get_lines() for v in line.get_ydata()):
+            ax.set_yscale("log")
         ax.set_title(SCENARIOS.get(scen, {}).get("dirs", {}).get(d, d))
         ax.grid(True, which="both", alpha=0.3)
     if axes[0][-1].get_legend_handles_labels()[0]:
@@ -541,6 +771,15 @@ def generate(cells, rows, meta, args, out_files, plot_note):
         ("stock vhost_net", f"{meta.get('stock_file', '?')} (srcversion "
                             f"{meta.get('stock_srcversion', '?')})"),
         ("test host kernel", meta.get("l1_kernel", "?")),
+    ]
+    if any(x.startswith("guest") for x in scens):
+        fields += [
+            ("guest kernel", meta.get("l2_kernel", "?")),
+            ("our virtio_net (guest)", meta.get("l2_ours_virtio_net", "-")),
+            ("stock virtio_net (guest)",
+             meta.get("l2_stock_virtio_net", "-")),
+        ]
+    fields += [
         ("emulation", f"{meta.get('accel', '?')}; test host "
                       f"{meta.get('l1_cpus', '?')} vCPUs "
                       f"({meta.get('l1_cpu_model', '?')}) on a "
@@ -599,18 +838,20 @@ def generate(cells, rows, meta, args, out_files, plot_note):
     for p in HONEST:
         r.para(p)
 
-    # -- placeholder
-    r.heading("Thesis comparison and guest scenarios "
-              "(PLACEHOLDER, not measured yet)", "-")
-    r.add(".. note::", "")
-    r.add(*["   " + x for x in wrap(
-        "PLACEHOLDER generated by report.py: no data yet. Later work "
-        "(issue 6) fills this section from the same CSV format.")])
-    r.add("")
-    for p in PLACEHOLDER:
-        w = wrap("- " + p, 74)
-        r.add(w[0], *["  " + x for x in w[1:]])
-    r.add("")
+    # -- placeholder: what the data does not cover yet
+    todo = [p for key, p in PLACEHOLDER
+            if not key or not any(x.startswith(key) for x in scens)]
+    if todo:
+        r.heading("Not measured yet (PLACEHOLDER)", "-")
+        r.add(".. note::", "")
+        r.add(*["   " + x for x in wrap(
+            "PLACEHOLDER generated by report.py: these parts of issue 6 "
+            "have no data in this run.")])
+        r.add("")
+        for p in todo:
+            w = wrap("- " + p, 74)
+            r.add(w[0], *["  " + x for x in w[1:]])
+        r.add("")
     return r.text()
 
 
@@ -641,19 +882,22 @@ HONEST = [
     "10,000 pps).",
 ]
 
+# (scenario prefix that covers it, or "" for never covered by a run)
 PLACEHOLDER = [
-    "Guest scenarios (L2 guest with our virtio_net over vhost=on): "
-    "small-packet UDP floods both ways, TCP SYN flood (hping3), iperf3, "
-    "sockperf ping-pong latency, nginx + wrk, memcached or redis.",
-    "Counters there: guest IRQs per packet, guest kicks per packet, "
-    "context switches and CPU per packet on both levels, the highest "
-    "loss-free rate the guest sustains.",
-    "Comparators in the same boot: vhost busy polling, guest "
-    "napi_defer_hard_irqs + gro_flush_timeout, guest-only and host-only "
-    "coalescing, ours synchronised.",
-    "The thesis's tables and figures side by side with ours: interrupts/s "
-    "and context switches under flood, degradation under flood, web "
-    "requests/s, the buffer-time sweep.",
+    ("guest", "Guest scenarios (L2 guest with our virtio_net over "
+     "vhost=on): small-packet UDP floods both ways, TCP SYN flood "
+     "(hping3), sockperf request/response latency, the highest loss-free "
+     "rate (make bench runs them; this run did not)."),
+    ("guest-web", "Web (busybox httpd in the guest, wrk from L1): make "
+     "bench runs it; this run did not."),
+    ("", "memcached or redis: not implemented (time)."),
+    ("", "The thesis's tables and figures side by side with ours "
+     "(interrupts/s and context switches under flood, degradation under "
+     "flood, web requests/s): the thesis's numbers are not in the "
+     "repository."),
+    ("", "Ours synchronised (the QEMU relay, VIRTIO_NET_CTRL_NOTF_COAL_SYNC) "
+     "as a guest comparator, and the buffer-time sweep in the guest: the "
+     "guest scenarios use Debian's QEMU and fixed buffer times."),
 ]
 
 
@@ -712,7 +956,7 @@ def report_scenario(r, cells, rows, s, meta, args, out_files, nreps):
                 for x in rates]
             r.table(f"{dlabel.get(d, d)}: {mlabel.get(col, col)}, ratio ours "
                     f"/ stock, median [min, max] of paired ratios",
-                    ["setting"] + [rate_label(x) for x in rates],
+                    ["setting"] + [rate_label(x, s) for x in rates],
                     [base] + body, note)
 
     for col in info.get("headline_abs", []):
@@ -721,7 +965,7 @@ def report_scenario(r, cells, rows, s, meta, args, out_files, nreps):
                                              False, nreps) for x in rates]
                     for c in settings]
             r.table(f"{dlabel.get(d, d)}: {mlabel.get(col, col)}",
-                    ["setting"] + [rate_label(x) for x in rates], body, note)
+                    ["setting"] + [rate_label(x, s) for x in rates], body, note)
 
     # the buffer-time sweep at one rate
     sweep = args.sweep_rate
@@ -732,8 +976,9 @@ def report_scenario(r, cells, rows, s, meta, args, out_files, nreps):
     if sweep is None and rates:
         sweep = rates[0]
     if sweep is not None:
-        r.heading(f"{s}: all metrics at {rate_label(sweep)} (buffer-time "
-                  "sweep)", "~")
+        r.heading(f"{s}: all metrics at {rate_label(sweep, s)}" +
+                  (" (buffer-time sweep)" if info.get("sweep", True) else ""),
+                  "~")
         cols = [m for m in metrics]
         for d in dirs:
             body = []
@@ -741,7 +986,7 @@ def report_scenario(r, cells, rows, s, meta, args, out_files, nreps):
                 cc = get(c.setting, sweep, d)
                 body.append([c.setting] + [cell_text(cells, cc, m[0], m[2],
                                                      nreps) for m in cols])
-            r.table(f"{dlabel.get(d, d)} at {rate_label(sweep)}",
+            r.table(f"{dlabel.get(d, d)} at {rate_label(sweep, s)}",
                     ["setting"] + [m[1] for m in cols], body, note)
 
     # every metric against the rate
@@ -752,7 +997,7 @@ def report_scenario(r, cells, rows, s, meta, args, out_files, nreps):
                                              col, want, nreps)
                                    for x in rates] for c in settings]
             r.table(f"{dlabel.get(d, d)}: {label}",
-                    ["setting"] + [rate_label(x) for x in rates], body, note)
+                    ["setting"] + [rate_label(x, s) for x in rates], body, note)
 
 
 def write_results_csv(path, cells, rows):
@@ -832,7 +1077,7 @@ def main():
                 sweep = int(meta[f"{s}_sweep_rate"])
             if sweep not in rates and rates:
                 sweep = rates[0]
-            if sweep is not None:
+            if sweep is not None and info.get("sweep", True):
                 f = os.path.join(args.out, f"{s}-sweep-{sweep}.png")
                 plot_sweep(plt, cells, s, [(c, labels[c]) for c in
                                            info["plots"]], sweep, f, scal)
