@@ -737,7 +737,7 @@ def reps_text(n):
 
 def generate(cells, rows, meta, args, out_files, plot_note):
     r = Rst()
-    scens = [s for s in dict.fromkeys(c.scenario for c in cells.values())]
+    scens = scenario_order(cells)
     # the repetitions asked for (a cell may have fewer: failed runs)
     nreps = int(meta["reps"]) if meta.get("reps", "").isdigit() else \
         max((len(c.reps) for c in cells.values()), default=0)
@@ -817,6 +817,7 @@ def generate(cells, rows, meta, args, out_files, plot_note):
     if scens:
         r.para(scaling_note(cells, scens[0], nreps))
 
+    guest_summary(r, cells, scens, nreps)
     for s in scens:
         report_scenario(r, cells, rows, s, meta, args, out_files, nreps)
 
@@ -899,6 +900,88 @@ PLACEHOLDER = [
      "as a guest comparator, and the buffer-time sweep in the guest: the "
      "guest scenarios use Debian's QEMU and fixed buffer times."),
 ]
+
+
+def scenario_order(cells):
+    """Scenarios of the run: SCENARIOS order (the matrix's), then others."""
+    known = list(SCENARIOS)
+    have = dict.fromkeys(c.scenario for c in cells.values())
+    return sorted(have, key=lambda x: (known.index(x) if x in known
+                                       else len(known), x))
+
+
+# The guest summary: (scenario, direction, rate pick, metric, as ratio);
+# rate pick "top" is the highest non-zero rate of the run, "low" the
+# lowest, "zero" rate 0.
+GUEST_SUMMARY = [
+    ("guest-flood", "rx", "top", "guest_irqs_per_pkt", True),
+    ("guest-flood", "rx", "top", "l2_ctxsw_per_pkt", True),
+    ("guest-flood", "tx", "top", "guest_tx_kicks_per_pkt", True),
+    ("guest-flood", "tx", "top", "l1_ctxsw_per_pkt", True),
+    ("guest-flood", "rx", "top", "loss_pct", False),
+    ("guest-synflood", "syn", "top", "degradation_p50", False),
+    ("guest-rr", "udp", "low", "lat_p50_us", True),
+    ("guest-rr", "udp", "top", "lat_p99_us", True),
+    ("guest-web", "http", "top", "rps", True),
+    ("guest-lossfree", "rx", "zero", "lossfree_pps", False),
+]
+
+
+def guest_summary(r, cells, scens, nreps):
+    """One table: every guest comparator, the key numbers of each scenario
+    (ratios to stock, or values where a ratio would hide the point)."""
+    cols = []
+    for sc, d, pick, col, as_ratio in GUEST_SUMMARY:
+        if sc not in scens:
+            continue
+        rates = sorted({c.rate for c in cells.values()
+                        if c.scenario == sc and c.direction == d})
+        nz = [x for x in rates if x]
+        rate = {"top": nz[-1] if nz else None, "low": nz[0] if nz else None,
+                "zero": 0 if 0 in rates else None}[pick]
+        if rate is None:
+            continue
+        cols.append((sc, d, rate, col, as_ratio))
+    if not cols:
+        return
+    names = []
+    for sc, _, _, _, _ in cols:
+        for c in sorted((c for c in cells.values() if c.scenario == sc),
+                        key=setting_order):
+            if c.setting not in names:
+                names.append(c.setting)
+    r.heading("Guest summary: key numbers per comparator", "-")
+    r.para("One column per key number of the guest scenarios (details in "
+           "each scenario's section below). ``×R``: median paired ratio "
+           "to stock at that rate (below 1: fewer, or faster, than "
+           "stock); plain numbers: the median value (stock's row gives "
+           "the values every ratio is taken to).")
+    header = ["setting"]
+    for sc, d, rate, col, _ in cols:
+        label = dict((m[0], m[1]) for m in SCENARIOS[sc]["metrics"])
+        header.append(f"{sc} {d} {rate_label(rate, sc)}: "
+                      f"{label.get(col, col)}")
+    body = []
+    for n in names:
+        row = [n]
+        for sc, d, rate, col, as_ratio in cols:
+            c = cells.get((sc, n, str(rate), d))
+            if c is None:
+                row.append("not run")
+                continue
+            st = stats(list(c.values(col).values()))
+            if st is None:
+                row.append("failed" if c.failed else "-")
+            elif as_ratio and n != BASELINE:
+                rs = ratio_stats(cells, c, col)
+                row.append(f"×{fmt_ratio(rs[0])}" if rs else fmt(st[0]))
+            else:
+                row.append(fmt(st[0]))
+        body.append(row)
+    note = (short_scaling(cells, cols[0][0]) +
+            f"; median of {reps_text(nreps)}")
+    r.table("guest scenarios: key numbers, ratios to stock", header, body,
+            note)
 
 
 def report_scenario(r, cells, rows, s, meta, args, out_files, nreps):
@@ -1059,7 +1142,7 @@ def main():
     plt, plot_note = load_matplotlib(args.no_plots)
     out_files = []
     if plt is not None:
-        scens = list(dict.fromkeys(c.scenario for c in cells.values()))
+        scens = scenario_order(cells)
         for s in scens:
             info = SCENARIOS.get(s)
             if not info:

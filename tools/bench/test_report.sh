@@ -291,6 +291,18 @@ check "guest rst: comparators in matrix order (stock, ours-off, both)" eval '
 	want order "$(settings_order)" "setting stock ours-off both "'
 check "guest rst: no placeholder for the guest scenarios once measured" eval '
 	! grep -q "^- Guest scenarios" "$GR" && grep -q "^- Web" "$GR"'
+summary_row() { # setting: its cells in the guest summary table
+	awk -v n="$1" '/^Guest summary/ { on = 1 }
+	     on && /^\.\. list-table::/ { t = 1 }
+	     t && $0 == "   * - " n { r = 1; next }
+	     r && /^     - / { sub(/^     - /, ""); printf "%s|", $0; next }
+	     r { exit }' "$GR"
+}
+check "guest rst: summary table, ratios and values per comparator" eval '
+	grep -q "^Guest summary: key numbers per comparator" "$GR" &&
+	summary_row both | grep -q "^×0.22|" &&
+	summary_row both | grep -q "|8,000|\$" &&
+	summary_row stock | grep -q "^1.00|"'
 R_SAVE=$R; R=$GR
 check "guest rst: the emulation scaling next to every table" scaling_next_to_tables
 R=$R_SAVE
