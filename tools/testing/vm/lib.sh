@@ -149,6 +149,8 @@ l2_start() {
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:02,romfile= \
 		-pidfile $L2_DIR/qemu.pid > $L2_DIR/qemu.log 2>&1 < /dev/null &
 	launcher=$!
+	# Out of the job table: a caller's bare "wait" must not wait for it.
+	disown $launcher
 	SECONDS=0
 	while [ $SECONDS -lt 120 ]; do
 		if grep -q NCOAL_L2_READY $L2_DIR/serial.log &&
