@@ -101,10 +101,31 @@ host_load_stock() {
 	modprobe vhost_net
 }
 
+# kvm_hold: keep one empty KVM VM for the test host's lifetime. Every VM
+# created while none exists flips the preempt-notifier static key, which
+# patches __schedule() with text_poke_bp(); under multi-threaded TCG the
+# other CPU can take the transient int3 after the patch is complete, and
+# the test host dies ("Oops: int3" at __schedule+0x428, seen in CI). With
+# a VM always open, guests only bump the key's count: no patching.
+kvm_hold() {
+	local f=/run/ncoal-kvm-hold.pid
+
+	[ -f $f ] && proc_alive "$(cat $f)" && return 0
+	setsid /usr/bin/python3 -c '
+import fcntl, os, signal
+kvm = os.open("/dev/kvm", os.O_RDWR)
+vm = fcntl.ioctl(kvm, 0xAE01, 0)	# KVM_CREATE_VM
+signal.pause()' < /dev/null > /dev/null 2>&1 &
+	echo $! > $f
+	disown $!
+}
+
 kvm_setup() {
-	[ -e /dev/kvm ] && return 0
-	modprobe -q kvm_amd 2>/dev/null || modprobe -q kvm_intel 2>/dev/null
+	if [ ! -e /dev/kvm ]; then
+		modprobe -q kvm_amd 2>/dev/null || modprobe -q kvm_intel 2>/dev/null
+	fi
 	[ -e /dev/kvm ] || { echo "no /dev/kvm in L1 (nested SVM/VMX)"; return 1; }
+	kvm_hold
 }
 
 tap_setup() {
