@@ -136,7 +136,7 @@ fallback_ok() {
 		fail "want 'Operation not supported'" || return 1
 	! feature 53 "$i" || fail "VIRTIO_NET_F_NOTF_COAL negotiated on $i" ||
 		return 1
-	ping -c 3 -i 0.2 -W 2 "$L2_IP" > /dev/null || fail "no ping $L2_IP"
+	l2_ping || fail "no ping $L2_IP"
 }
 
 # params_save / params_restore: the module parameters a test changes.

@@ -145,6 +145,18 @@ proc_alive() {
 	[ "${st%% *}" != Z ]
 }
 
+# l2_ping: the guest answers ICMP (one reply of up to 10 is enough: an
+# emulated guest can miss a 2 s window; CI saw it once right after boot).
+# On failure, ping's statistics and the guest's view of eth0.
+l2_ping() {
+	local out
+
+	out=$(ping -c 10 -i 0.3 -W 3 "$L2_IP" 2>&1) && return 0
+	echo "$out" | tail -n 2
+	l2 -t 10 'ip -s link show eth0; cat /sys/class/net/eth0/virtio_coalesce/state' 2>&1
+	return 1
+}
+
 # l2_start [stock]: boot the guest with our virtio_net (or the stock one).
 # L2_NETDEV_OPTS (optional, default empty): extra options appended to the
 # guest's tap -netdev, e.g. "poll-us=50" (vhost busy polling).

@@ -152,7 +152,7 @@ if guest_up "relay" stock; then
 			[ "$after" -gt "$before" ] ||
 				fail "not re-applied on vhost start" || return 1
 			ring_is "$D0" rx 400 24 explicit || return 1
-			ping -c 3 -i 0.2 -W 2 "$L2_IP" > /dev/null ||
+			l2_ping ||
 				fail "no ping after link up"
 		}
 		check "relay: link down/up (vhost stop/start) re-applies the settings" relink

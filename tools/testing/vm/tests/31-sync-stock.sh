@@ -33,7 +33,7 @@ off() {
 	s=$(l2 "cat $C/sync_state") || return 1
 	echo "sync_state: $s"
 	[ "$s" = off ] || fail "sync_state $s, want off" || return 1
-	ping -c 3 -i 0.2 -W 2 "$L2_IP" > /dev/null || fail "no ping $L2_IP"
+	l2_ping || fail "no ping $L2_IP"
 }
 check "system QEMU: bit 58 absent, sync_state off, guest answers ping" off
 
