@@ -154,6 +154,9 @@ l2_ping() {
 	out=$(ping -c 10 -i 0.3 -W 3 "$L2_IP" 2>&1) && return 0
 	echo "$out" | tail -n 2
 	l2 -t 10 'ip -s link show eth0; cat /sys/class/net/eth0/virtio_coalesce/state' 2>&1
+	echo "guest console, last lines:"
+	tail -n 15 $L2_DIR/serial.log
+	"$NCOAL_ROOT/scripts/oops-digest" $L2_DIR/serial.log
 	return 1
 }
 
