@@ -106,7 +106,10 @@ host_load_stock() {
 # patches __schedule() with text_poke_bp(); under multi-threaded TCG the
 # other CPU can take the transient int3 after the patch is complete, and
 # the test host dies ("Oops: int3" at __schedule+0x428, seen in CI). With
-# a VM always open, guests only bump the key's count: no patching.
+# a VM always open, guests only bump the key's count: no patching. Its
+# never-run vCPU does the same for KVM's apic_sw_disabled key, which
+# every guest's APIC enable toggled (second int3, in
+# kvm_arch_vcpu_ioctl_run).
 kvm_hold() {
 	local f=/run/ncoal-kvm-hold.pid
 
@@ -115,7 +118,9 @@ kvm_hold() {
 import fcntl, os, signal
 kvm = os.open("/dev/kvm", os.O_RDWR)
 vm = fcntl.ioctl(kvm, 0xAE01, 0)	# KVM_CREATE_VM
-signal.pause()' < /dev/null > /dev/null 2>&1 &
+fcntl.ioctl(vm, 0xAE60, 0)		# KVM_CREATE_IRQCHIP
+cpu = fcntl.ioctl(vm, 0xAE41, 0)	# KVM_CREATE_VCPU 0 (its APIC stays
+signal.pause()				# software-disabled: holds that key too)' < /dev/null > /dev/null 2>&1 &
 	echo $! > $f
 	disown $!
 }
