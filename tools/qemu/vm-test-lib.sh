@@ -47,6 +47,21 @@ relay_available() {
 		"${RELAY_QEMU%/*}/build-info" 2>/dev/null | wc -w) patches"
 }
 
+# relay_begin: how a relay test starts: skipped without the relay QEMU,
+# otherwise no guest running and our vhost_net loaded (a failure to load
+# it is a failed result and ends the test).
+relay_begin() {
+	if ! relay_available; then
+		skip "relay QEMU" "$RELAY_QEMU missing: run tools/qemu/fetch-build.sh on the host"
+		ksft_finish
+	fi
+	l2_stop
+	if ! host_load_ours; then
+		not_ok "insmod our vhost_net"
+		ksft_finish
+	fi
+}
+
 # guest_up WHAT [stock]: a fresh guest with the chosen QEMU; a failed
 # boot is a failed result named after WHAT.
 guest_up() {

@@ -38,16 +38,7 @@ cleanup() {
 	use_qemu system
 }
 
-if ! relay_available; then
-	skip "relay QEMU" "$RELAY_QEMU missing: run tools/qemu/fetch-build.sh on the host"
-	ksft_finish
-fi
-
-l2_stop
-if ! host_load_ours; then
-	not_ok "insmod our vhost_net"
-	ksft_finish
-fi
+relay_begin
 RELAY_EXTRA=("${EXTRA_NICS[@]}")
 taps_extra up tap1 tap2:mq || not_ok "relay: tap1, tap2 (multi_queue) for eth1, eth2"
 use_qemu relay

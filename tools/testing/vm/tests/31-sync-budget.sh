@@ -28,16 +28,7 @@ cleanup() {
 	use_qemu system
 }
 
-if ! relay_available; then
-	skip "relay QEMU" "$RELAY_QEMU missing: run tools/qemu/fetch-build.sh on the host"
-	ksft_finish
-fi
-
-l2_stop
-if ! host_load_ours; then
-	not_ok "insmod our vhost_net"
-	ksft_finish
-fi
+relay_begin
 use_qemu relay
 if ! guest_up "relay, our virtio_net"; then
 	cleanup

@@ -36,16 +36,7 @@ cleanup() {
 	use_qemu system
 }
 
-if ! relay_available; then
-	skip "relay QEMU" "$RELAY_QEMU missing: run tools/qemu/fetch-build.sh on the host"
-	ksft_finish
-fi
-
-l2_stop
-if ! host_load_ours; then
-	not_ok "insmod our vhost_net"
-	ksft_finish
-fi
+relay_begin
 params_save
 echo $USECS > "$P/coalesce_max_usecs"
 use_qemu relay
