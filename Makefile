@@ -8,6 +8,9 @@
 #   make           build vhost_net.ko and virtio_net.ko into build/
 #   make deps      install the Debian packages the project needs
 #   make bench     benchmarks (long): stock vs ours, generated report
+#   make install   our modules into /lib/modules/<kver>/updates (uninstall)
+#   make patches   the upstream series (kernel and QEMU) in build/patches
+#   make lint      every check netdev runs, on the series and our scripts
 #
 # KDIR (kernel build dir) and KSRC (matching kernel tree or linux-source
 # tarball) select another target kernel; see README.md.
@@ -17,12 +20,12 @@ BUILD ?= $(CURDIR)/build
 export NCOAL_BUILD := $(BUILD)
 
 .PHONY: all modules deps check demo bench bench-host unit checkpatch sparse \
-	vm-test tools qemu clean help
+	vm-test tools qemu clean help install uninstall patches lint
 
 all: modules
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/deps.sh
@@ -64,6 +67,18 @@ bench: modules tools
 
 bench-host: modules tools
 	@tools/bench/bench.sh --only host $(BENCH_ARGS)
+
+install: modules
+	@scripts/install.sh install
+
+uninstall:
+	@scripts/install.sh uninstall
+
+patches: deps
+	@scripts/mkpatches.sh
+
+lint: deps
+	@scripts/lint.sh
 
 clean:
 	rm -rf $(BUILD)

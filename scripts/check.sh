@@ -7,6 +7,8 @@
 #   unit        engine unit tests (userspace, fake clock)
 #   build       module build (W=1, sparse), tools, series failure path
 #   checkpatch  checkpatch --strict on the series and our files, kernel-doc
+#   lint        make lint: checkpatch, sparse, W=1, kernel-doc, shellcheck
+#   ship        make patches applies and builds; docs match the modules
 #   vm          the VM integration suite (tools/testing/vm) in the test host
 #   bench       the benchmark harness on one tiny cell (not a benchmark)
 
@@ -193,6 +195,25 @@ do_vm() {
 	fi
 }
 
+# make lint: every check netdev runs on the upstream series (scripts/lint.sh).
+do_lint() {
+	echo "# --- lint"
+	tap lint < <(scripts/lint.sh --tap 2>&1; echo "__rc=$?")
+}
+
+# make patches and the operator's install paths that need no VM: the
+# series applies to a clean tree and builds patch by patch, the docs
+# match the modules (tools/testing/ship).
+do_ship() {
+	local t
+
+	echo "# --- ship"
+	for t in tools/testing/ship/[0-9]*.sh; do
+		[ -e "$t" ] || continue
+		tap "ship: $(basename "$t" .sh)" < <(bash "$t" 2>&1; echo "__rc=$?")
+	done
+}
+
 # The benchmark harness itself: report generator self-test and one tiny
 # cell end to end, so it cannot rot. Numbers are not judged here.
 do_bench() {
@@ -207,7 +228,7 @@ do_bench() {
 
 what=("$@")
 [ ${#what[@]} -gt 0 ] || what=(all)
-[ "${what[0]}" = all ] && what=(unit build checkpatch vm bench)
+[ "${what[0]}" = all ] && what=(unit build checkpatch lint ship vm bench)
 
 echo "TAP version 13"
 SECONDS=0
@@ -216,6 +237,8 @@ for w in "${what[@]}"; do
 	unit) do_unit ;;
 	build) do_build ;;
 	checkpatch) do_checkpatch ;;
+	lint) if [ -x scripts/lint.sh ]; then do_lint; fi ;;
+	ship) do_ship ;;
 	vm) do_vm ;;
 	bench) do_bench ;;
 	*) echo "check.sh: unknown part $w" >&2; exit 2 ;;

@@ -14,6 +14,7 @@ L1_IP=10.0.2.1
 L2_IP=10.0.2.2
 L2_PORT=7000
 L2_DIR=/run/ncoal-l2
+L2_MON=$L2_DIR/l2-monitor.sock
 TAP=tap0
 
 ksft_pass=0
@@ -159,10 +160,37 @@ l2_ping() {
 	out=$(ping -c 10 -i 0.3 -W 3 "$L2_IP" 2>&1) && return 0
 	echo "$out" | tail -n 2
 	l2 -t 10 'ip -s link show eth0; cat /sys/class/net/eth0/virtio_coalesce/state' 2>&1
-	echo "guest console, last lines:"
-	tail -n 15 $L2_DIR/serial.log
-	"$NCOAL_ROOT/scripts/oops-digest" $L2_DIR/serial.log
+	l2_postmortem
 	return 1
+}
+
+# l2_postmortem: what the guest shows when its network does not answer:
+# its console, blocked tasks and CPU backtraces (SysRq w and l, typed on
+# its keyboard through the QEMU monitor), the oops digest and the host's
+# view of the vhost rings.
+l2_postmortem() {
+	local from k
+
+	from=$(wc -l < $L2_DIR/serial.log)
+	if [ -S "$L2_MON" ]; then
+		for k in w l; do
+			printf 'sendkey alt-sysrq-%s\n' $k |
+				timeout 5 socat - "UNIX-CONNECT:$L2_MON" >/dev/null 2>&1
+			sleep 2
+		done
+	fi
+	echo "guest console, last lines before SysRq:"
+	head -n "$from" $L2_DIR/serial.log | tail -n 15
+	echo "guest console after SysRq w, l:"
+	tail -n +$((from + 1)) $L2_DIR/serial.log | head -n 120
+	"$NCOAL_ROOT/scripts/oops-digest" $L2_DIR/serial.log
+	local d r
+	for d in /sys/kernel/debug/vhost_net/*-*; do
+		for r in rx tx; do
+			[ -e "$d/$r" ] || continue
+			echo "host $d/$r:" $(grep -E '^(state|packets|signals_(due|sent)|timer_fires):' "$d/$r")
+		done
+	done
 }
 
 # l2_start [stock]: boot the guest with our virtio_net (or the stock one).
@@ -185,7 +213,8 @@ l2_start() {
 		-serial file:$L2_DIR/serial.log \
 		-kernel "/boot/vmlinuz-$(uname -r)" \
 		-initrd "$NCOAL_BUILD/vm/l2-initramfs.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=6 mitigations=off $extra" \
+		-append "console=ttyS0 panic=-1 loglevel=6 mitigations=off sysrq_always_enabled $extra" \
+		-monitor "unix:$L2_MON,server=on,wait=off" \
 		-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on${L2_NETDEV_OPTS:+,$L2_NETDEV_OPTS} \
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:02,romfile= \
 		-pidfile $L2_DIR/qemu.pid > $L2_DIR/qemu.log 2>&1 < /dev/null &

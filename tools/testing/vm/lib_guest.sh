@@ -150,6 +150,8 @@ setsid sh /tmp/detached.sh > /tmp/detached.log 2>&1 < /dev/null &" ||
 		fi
 		sleep 1
 	done
+	echo "guest did not finish the detached script within 90 tries:"
+	l2_postmortem
 	return 1
 }
 

@@ -314,6 +314,7 @@ migrate() {
 		"$L2_DIR/qemu.pid") a=$L2_DIR/dst.pid ;;
 		file:*serial.log) a=file:$L2_DIR/dst-serial.log ;;
 		unix:"$MON",*) a=unix:$L2_DIR/dst-monitor.sock,server=on,wait=off ;;
+		unix:"$L2_MON",*) a=unix:$L2_DIR/dst-l2-monitor.sock,server=on,wait=off ;;
 		"$TRACE") a=$L2_DIR/dst-trace.log ;;
 		esac
 		args+=("$a")
