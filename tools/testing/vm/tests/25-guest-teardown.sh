@@ -83,7 +83,7 @@ no_tx_timeout() {
 	local from=0 t
 
 	[ -f $L2_DIR/dmesg-l2.mark ] && from=$(cat $L2_DIR/dmesg-l2.mark)
-	t=$(l2 "dmesg | tail -n +$((from + 1))" | grep -iE 'TX timeout|watchdog' || true)
+	t=$(l2 "dmesg | tail -n +$((from + 1))" | grep -E 'NETDEV WATCHDOG|TX timeout|transmit queue [0-9]+ timed out' || true)
 	[ -z "$t" ] || { echo "$t"; return 1; }
 }
 
