@@ -179,7 +179,7 @@ do_vm() {
 		not_ok "vm: guest initramfs"
 		return
 	fi
-	tap vm < <(scripts/vm -q -t "${VM_TIMEOUT:-2400}" -- \
+	tap vm < <(scripts/vm -q -t "${VM_TIMEOUT:-3600}" -- \
 			tools/testing/vm/run.sh > "$NCOAL_BUILD/vm.err" 2>&1
 		rc=$?
 		cat "$NCOAL_BUILD/vm/last/output.log" "$NCOAL_BUILD/vm.err"
