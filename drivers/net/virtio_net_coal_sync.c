@@ -2,20 +2,17 @@
 /*
  * virtio_net: synchronised notification coalescing, the driver side of
  * VIRTIO_NET_CTRL_NOTF_COAL_SYNC: the proposal, the answer, the limits it
- * puts on the TX kick coalescer, and the knobs in
+ * puts on the TX kick coalescer, and the values behind its knobs in
  * /sys/class/net/<dev>/virtio_coalesce/.  See virtio_net_coal_sync.h and
  * Documentation/networking/virtio_net_coalesce_sync.rst.
  */
 
-#include <linux/device.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
 #include <linux/ncoal.h>
 #include <linux/netdevice.h>
-#include <linux/rtnetlink.h>
-#include <linux/sysfs.h>
 
 #include "virtio_net_coal.h"
 #include "virtio_net_coal_sync.h"
@@ -188,132 +185,109 @@ int virtnet_coal_sync_set_rx(struct virtnet_coal *vc, u32 usecs, u32 frames)
 	return err;
 }
 
-static struct virtnet_coal *virtnet_coal_sync_from_dev(struct device *d)
-{
-	return container_of(to_net_dev(d)->sysfs_groups[0],
-			    struct virtnet_coal, sysfs_group);
-}
-
-/* Show the u32 at @off in &virtnet_coal.sync. */
-static ssize_t virtnet_coal_sync_show(struct device *d, char *buf, size_t off)
-{
-	struct virtnet_coal *vc = virtnet_coal_sync_from_dev(d);
-	u32 val;
-
-	mutex_lock(&vc->lock);
-	val = *(u32 *)((u8 *)&vc->sync + off);
-	mutex_unlock(&vc->lock);
-
-	return sysfs_emit(buf, "%u\n", val);
-}
-
-/* The checks of one knob's new value: 0 or -ERANGE. */
-static int virtnet_coal_sync_check(struct virtnet_coal_sync *s,
-				   const u32 *field, u32 val)
-{
-	if (field == &s->budget_usecs)
-		return val > VIRTNET_COAL_MAX_USECS ||
-		       (val && val < s->host_rx_usecs) ? -ERANGE : 0;
-	if (field == &s->host_rx_usecs)
-		return val > VIRTNET_COAL_MAX_USECS ||
-		       val > s->budget_usecs ? -ERANGE : 0;
-	/* host_rx_frames */
-	return !val || val > VIRTNET_COAL_MAX_FRAMES ? -ERANGE : 0;
-}
-
-/*
- * Set one knob, then synchronise.  Bad input (not a decimal u32: -EINVAL
- * or -ERANGE) and out-of-range values change nothing.
+/**
+ * virtnet_coal_sync_get - read one of the synchronisation's values
+ * @vc: the device's kick coalescing state
+ * @knob: which
+ *
+ * Return: the value; for %VIRTNET_COAL_SYNC_TX_KICK_ALLOWED the answer's
+ * while synchronised, the budget otherwise.
  */
-static ssize_t virtnet_coal_sync_store(struct device *d, const char *buf,
-				       size_t len, size_t off)
+u32 virtnet_coal_sync_get(struct virtnet_coal *vc,
+			  enum virtnet_coal_sync_knob knob)
 {
-	struct virtnet_coal *vc = virtnet_coal_sync_from_dev(d);
-	u32 *field = (u32 *)((u8 *)&vc->sync + off);
-	u32 val;
-	int err;
+	struct virtnet_coal_sync *s = &vc->sync;
+	u32 val = 0;
 
-	err = kstrtou32(buf, 10, &val);
-	if (err)
-		return err;
-
-	/* Unregistering holds rtnl while it removes these files. */
-	if (!rtnl_trylock())
-		return restart_syscall();
 	mutex_lock(&vc->lock);
-	err = virtnet_coal_sync_check(&vc->sync, field, val);
-	if (!err) {
-		*field = val;
-		virtnet_coal_apply(vc);
+	switch (knob) {
+	case VIRTNET_COAL_SYNC_BUDGET:
+		val = s->budget_usecs;
+		break;
+	case VIRTNET_COAL_SYNC_HOST_RX_USECS:
+		val = s->host_rx_usecs;
+		break;
+	case VIRTNET_COAL_SYNC_HOST_RX_FRAMES:
+		val = s->host_rx_frames;
+		break;
+	case VIRTNET_COAL_SYNC_RX_USECS_APPLIED:
+		val = s->rx_usecs_applied;
+		break;
+	case VIRTNET_COAL_SYNC_TX_KICK_ALLOWED:
+		val = s->state == VIRTNET_COAL_SYNC_SYNCED ?
+		      s->tx_kick_usecs_allowed : s->budget_usecs;
+		break;
 	}
 	mutex_unlock(&vc->lock);
-	if (!err)
-		virtnet_coal_sync(vc);
-	rtnl_unlock();
 
-	return err ? err : len;
+	return val;
 }
 
-#define VIRTNET_COAL_SYNC_RO(_name, _field)				\
-static const size_t _name##_off = offsetof(struct virtnet_coal_sync, _field);\
-static ssize_t _name##_show(struct device *d,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	return virtnet_coal_sync_show(d, buf, _name##_off);		\
-}									\
-DEVICE_ATTR_RO(_name)
-
-#define VIRTNET_COAL_SYNC_RW(_name, _field)				\
-static const size_t _name##_off = offsetof(struct virtnet_coal_sync, _field);\
-static ssize_t _name##_show(struct device *d,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	return virtnet_coal_sync_show(d, buf, _name##_off);		\
-}									\
-static ssize_t _name##_store(struct device *d,				\
-			     struct device_attribute *attr,		\
-			     const char *buf, size_t len)		\
-{									\
-	return virtnet_coal_sync_store(d, buf, len, _name##_off);	\
-}									\
-DEVICE_ATTR_RW(_name)
-
-VIRTNET_COAL_SYNC_RW(budget_usecs, budget_usecs);
-VIRTNET_COAL_SYNC_RW(host_rx_usecs, host_rx_usecs);
-VIRTNET_COAL_SYNC_RW(host_rx_frames, host_rx_frames);
-VIRTNET_COAL_SYNC_RO(host_rx_usecs_applied, rx_usecs_applied);
-
-/*
- * The kick delay the budget allows: the answer's while synchronised, the
- * budget otherwise.
+/**
+ * virtnet_coal_sync_set - change one knob of the proposal, then synchronise
+ * @vc: the device's kick coalescing state
+ * @knob: %VIRTNET_COAL_SYNC_BUDGET, %VIRTNET_COAL_SYNC_HOST_RX_USECS or
+ *	%VIRTNET_COAL_SYNC_HOST_RX_FRAMES
+ * @val: the new value
+ *
+ * The budget holds the host RX delay: each is checked against the other.
+ * Called with rtnl held.  Sleeps.
+ *
+ * Return: 0, -ERANGE if @val is out of range (nothing changes then), or
+ * -EINVAL if @knob cannot be set.
  */
-static ssize_t tx_kick_usecs_allowed_show(struct device *d,
-					  struct device_attribute *attr,
-					  char *buf)
+int virtnet_coal_sync_set(struct virtnet_coal *vc,
+			  enum virtnet_coal_sync_knob knob, u32 val)
 {
-	struct virtnet_coal *vc = virtnet_coal_sync_from_dev(d);
-	u32 val;
+	struct virtnet_coal_sync *s = &vc->sync;
+	bool bad;
 
 	mutex_lock(&vc->lock);
-	val = vc->sync.state == VIRTNET_COAL_SYNC_SYNCED ?
-	      vc->sync.tx_kick_usecs_allowed : vc->sync.budget_usecs;
+	switch (knob) {
+	case VIRTNET_COAL_SYNC_BUDGET:
+		bad = val > VIRTNET_COAL_MAX_USECS ||
+		      (val && val < s->host_rx_usecs);
+		if (!bad)
+			s->budget_usecs = val;
+		break;
+	case VIRTNET_COAL_SYNC_HOST_RX_USECS:
+		bad = val > VIRTNET_COAL_MAX_USECS || val > s->budget_usecs;
+		if (!bad)
+			s->host_rx_usecs = val;
+		break;
+	case VIRTNET_COAL_SYNC_HOST_RX_FRAMES:
+		bad = !val || val > VIRTNET_COAL_MAX_FRAMES;
+		if (!bad)
+			s->host_rx_frames = val;
+		break;
+	default:
+		mutex_unlock(&vc->lock);
+		return -EINVAL;
+	}
+	if (!bad)
+		virtnet_coal_apply(vc);
 	mutex_unlock(&vc->lock);
+	if (bad)
+		return -ERANGE;
 
-	return sysfs_emit(buf, "%u\n", val);
+	virtnet_coal_sync(vc);
+	return 0;
 }
-DEVICE_ATTR_RO(tx_kick_usecs_allowed);
 
-/* off (feature absent), synced or fallback (the device answered ERR). */
-static ssize_t sync_state_show(struct device *d, struct device_attribute *attr,
-			       char *buf)
+/**
+ * virtnet_coal_sync_state_name - outcome of the last synchronisation
+ * @vc: the device's kick coalescing state
+ *
+ * Return: "off" (feature absent), "synced" or "fallback" (the device
+ * answered VIRTIO_NET_ERR).
+ */
+const char *virtnet_coal_sync_state_name(struct virtnet_coal *vc)
 {
-	struct virtnet_coal *vc = virtnet_coal_sync_from_dev(d);
 	enum virtnet_coal_sync_state state;
 
 	mutex_lock(&vc->lock);
 	state = vc->sync.state;
 	mutex_unlock(&vc->lock);
 
-	return sysfs_emit(buf, "%s\n", virtnet_coal_sync_state_names[state]);
+	return virtnet_coal_sync_state_names[state];
 }
-DEVICE_ATTR_RO(sync_state);

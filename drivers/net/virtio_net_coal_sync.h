@@ -18,7 +18,6 @@
 #include <linux/types.h>
 #include <linux/virtio_net_coalesce.h>
 
-struct device_attribute;
 struct ncoal_params;
 struct virtnet_coal;
 
@@ -92,12 +91,26 @@ void virtnet_coal_sync_limit(struct virtnet_coal *vc, struct ncoal_params *p);
 void virtnet_coal_sync(struct virtnet_coal *vc);
 int virtnet_coal_sync_set_rx(struct virtnet_coal *vc, u32 usecs, u32 frames);
 
-/* In the virtio_coalesce group, see virtio_net_coal_sysfs.c. */
-extern struct device_attribute dev_attr_budget_usecs;
-extern struct device_attribute dev_attr_host_rx_usecs;
-extern struct device_attribute dev_attr_host_rx_frames;
-extern struct device_attribute dev_attr_sync_state;
-extern struct device_attribute dev_attr_host_rx_usecs_applied;
-extern struct device_attribute dev_attr_tx_kick_usecs_allowed;
+/**
+ * enum virtnet_coal_sync_knob - the values behind the sysfs knobs
+ * @VIRTNET_COAL_SYNC_BUDGET: budget_usecs (read-write)
+ * @VIRTNET_COAL_SYNC_HOST_RX_USECS: host_rx_usecs (read-write)
+ * @VIRTNET_COAL_SYNC_HOST_RX_FRAMES: host_rx_frames (read-write)
+ * @VIRTNET_COAL_SYNC_RX_USECS_APPLIED: host_rx_usecs_applied (read-only)
+ * @VIRTNET_COAL_SYNC_TX_KICK_ALLOWED: tx_kick_usecs_allowed (read-only)
+ */
+enum virtnet_coal_sync_knob {
+	VIRTNET_COAL_SYNC_BUDGET,
+	VIRTNET_COAL_SYNC_HOST_RX_USECS,
+	VIRTNET_COAL_SYNC_HOST_RX_FRAMES,
+	VIRTNET_COAL_SYNC_RX_USECS_APPLIED,
+	VIRTNET_COAL_SYNC_TX_KICK_ALLOWED,
+};
+
+u32 virtnet_coal_sync_get(struct virtnet_coal *vc,
+			  enum virtnet_coal_sync_knob knob);
+int virtnet_coal_sync_set(struct virtnet_coal *vc,
+			  enum virtnet_coal_sync_knob knob, u32 val);
+const char *virtnet_coal_sync_state_name(struct virtnet_coal *vc);
 
 #endif /* _VIRTIO_NET_COAL_SYNC_H */

@@ -17,6 +17,7 @@
 #include <linux/sysfs.h>
 
 #include "virtio_net_coal.h"
+#include "virtio_net_coal_sync.h"
 
 /*
  * The device's own group is the first of its sysfs_groups: that is
@@ -28,24 +29,41 @@ static struct virtnet_coal *virtnet_coal_from_dev(struct device *d)
 			    struct virtnet_coal, sysfs_group);
 }
 
-static ssize_t virtnet_coal_show(struct device *d, char *buf, size_t off)
-{
-	struct ncoal_params p;
+/**
+ * struct virtnet_coal_attr - a u32 knob of the virtio_coalesce group
+ * @dattr: the sysfs attribute
+ * @get: reads the value
+ * @set: validates and applies a new value, with rtnl held; NULL for a
+ *	read-only knob
+ * @arg: which value, for @get and @set
+ */
+struct virtnet_coal_attr {
+	struct device_attribute dattr;
+	u32 (*get)(struct virtnet_coal *vc, unsigned int arg);
+	int (*set)(struct virtnet_coal *vc, unsigned int arg, u32 val);
+	unsigned int arg;
+};
 
-	virtnet_coal_get_params(virtnet_coal_from_dev(d), &p);
-	return sysfs_emit(buf, "%u\n", *(u32 *)((u8 *)&p + off));
+static ssize_t virtnet_coal_attr_show(struct device *d,
+				      struct device_attribute *attr, char *buf)
+{
+	const struct virtnet_coal_attr *ca =
+		container_of(attr, struct virtnet_coal_attr, dattr);
+
+	return sysfs_emit(buf, "%u\n", ca->get(virtnet_coal_from_dev(d),
+						ca->arg));
 }
 
 /*
- * Set the u32 at @off in the parameters.  Bad input (not a decimal u32:
- * -EINVAL or -ERANGE) and values virtnet_coal_set_params() rejects change
- * nothing.
+ * Bad input (not a decimal u32: -EINVAL or -ERANGE) and values the knob's
+ * setter rejects change nothing.
  */
-static ssize_t virtnet_coal_store(struct device *d, const char *buf,
-				  size_t len, size_t off)
+static ssize_t virtnet_coal_attr_store(struct device *d,
+				       struct device_attribute *attr,
+				       const char *buf, size_t len)
 {
-	struct virtnet_coal *vc = virtnet_coal_from_dev(d);
-	struct ncoal_params p;
+	const struct virtnet_coal_attr *ca =
+		container_of(attr, struct virtnet_coal_attr, dattr);
 	u32 val;
 	int err;
 
@@ -56,33 +74,75 @@ static ssize_t virtnet_coal_store(struct device *d, const char *buf,
 	/* Unregistering holds rtnl while it removes these files. */
 	if (!rtnl_trylock())
 		return restart_syscall();
-	virtnet_coal_get_params(vc, &p);
-	*(u32 *)((u8 *)&p + off) = val;
-	err = virtnet_coal_set_params(vc, &p);
+	err = ca->set(virtnet_coal_from_dev(d), ca->arg, val);
 	rtnl_unlock();
 
 	return err ? err : len;
 }
 
-#define VIRTNET_COAL_ATTR(_name, _field)				\
-static const size_t _name##_off = offsetof(struct ncoal_params, _field);\
-static ssize_t _name##_show(struct device *d,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	return virtnet_coal_show(d, buf, _name##_off);			\
-}									\
-static ssize_t _name##_store(struct device *d,				\
-			     struct device_attribute *attr,		\
-			     const char *buf, size_t len)		\
-{									\
-	return virtnet_coal_store(d, buf, len, _name##_off);		\
-}									\
-static DEVICE_ATTR_RW(_name)
+/* The kick coalescer's own parameters: @off is the field's offset. */
+static u32 virtnet_coal_param_get(struct virtnet_coal *vc, unsigned int off)
+{
+	struct ncoal_params p;
 
-VIRTNET_COAL_ATTR(rate_threshold, rate_threshold);
-VIRTNET_COAL_ATTR(rate_interval_ms, rate_interval_ms);
-VIRTNET_COAL_ATTR(tx_kick_usecs, usecs);
-VIRTNET_COAL_ATTR(tx_kick_frames, max_frames);
+	virtnet_coal_get_params(vc, &p);
+	return *(u32 *)((u8 *)&p + off);
+}
+
+static int virtnet_coal_param_set(struct virtnet_coal *vc, unsigned int off,
+				  u32 val)
+{
+	struct ncoal_params p;
+
+	virtnet_coal_get_params(vc, &p);
+	*(u32 *)((u8 *)&p + off) = val;
+	return virtnet_coal_set_params(vc, &p);
+}
+
+/* The synchronisation's: @knob is an enum virtnet_coal_sync_knob. */
+static u32 virtnet_coal_knob_get(struct virtnet_coal *vc, unsigned int knob)
+{
+	return virtnet_coal_sync_get(vc, knob);
+}
+
+static int virtnet_coal_knob_set(struct virtnet_coal *vc, unsigned int knob,
+				 u32 val)
+{
+	return virtnet_coal_sync_set(vc, knob, val);
+}
+
+#define VIRTNET_COAL_ATTR(_name, _mode, _get, _set, _arg)		\
+static struct virtnet_coal_attr virtnet_coal_attr_##_name = {		\
+	.dattr = __ATTR(_name, _mode, virtnet_coal_attr_show,		\
+			virtnet_coal_attr_store),			\
+	.get = _get,							\
+	.set = _set,							\
+	.arg = _arg,							\
+}
+
+#define VIRTNET_COAL_PARAM(_name, _field)				\
+	VIRTNET_COAL_ATTR(_name, 0644, virtnet_coal_param_get,		\
+			  virtnet_coal_param_set,			\
+			  offsetof(struct ncoal_params, _field))
+
+#define VIRTNET_COAL_KNOB(_name, _knob)					\
+	VIRTNET_COAL_ATTR(_name, 0644, virtnet_coal_knob_get,		\
+			  virtnet_coal_knob_set, _knob)
+
+#define VIRTNET_COAL_KNOB_RO(_name, _knob)				\
+	VIRTNET_COAL_ATTR(_name, 0444, virtnet_coal_knob_get, NULL, _knob)
+
+VIRTNET_COAL_PARAM(rate_threshold, rate_threshold);
+VIRTNET_COAL_PARAM(rate_interval_ms, rate_interval_ms);
+VIRTNET_COAL_PARAM(tx_kick_usecs, usecs);
+VIRTNET_COAL_PARAM(tx_kick_frames, max_frames);
+VIRTNET_COAL_KNOB(budget_usecs, VIRTNET_COAL_SYNC_BUDGET);
+VIRTNET_COAL_KNOB(host_rx_usecs, VIRTNET_COAL_SYNC_HOST_RX_USECS);
+VIRTNET_COAL_KNOB(host_rx_frames, VIRTNET_COAL_SYNC_HOST_RX_FRAMES);
+VIRTNET_COAL_KNOB_RO(host_rx_usecs_applied,
+		     VIRTNET_COAL_SYNC_RX_USECS_APPLIED);
+VIRTNET_COAL_KNOB_RO(tx_kick_usecs_allowed,
+		     VIRTNET_COAL_SYNC_TX_KICK_ALLOWED);
 
 static const char * const virtnet_coal_state_names[] = {
 	[NCOAL_STATE_OFF] = "off",
@@ -119,19 +179,28 @@ static ssize_t state_show(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(state);
 
+/* off (feature absent), synced or fallback (the device answered ERR). */
+static ssize_t sync_state_show(struct device *d, struct device_attribute *attr,
+			       char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  virtnet_coal_sync_state_name(virtnet_coal_from_dev(d)));
+}
+static DEVICE_ATTR_RO(sync_state);
+
 static struct attribute *virtnet_coal_attrs[] = {
-	&dev_attr_rate_threshold.attr,
-	&dev_attr_rate_interval_ms.attr,
-	&dev_attr_tx_kick_usecs.attr,
-	&dev_attr_tx_kick_frames.attr,
+	&virtnet_coal_attr_rate_threshold.dattr.attr,
+	&virtnet_coal_attr_rate_interval_ms.dattr.attr,
+	&virtnet_coal_attr_tx_kick_usecs.dattr.attr,
+	&virtnet_coal_attr_tx_kick_frames.dattr.attr,
 	&dev_attr_state.attr,
-	/* The synchronisation's, in virtio_net_coal_sync.c */
-	&dev_attr_budget_usecs.attr,
-	&dev_attr_host_rx_usecs.attr,
-	&dev_attr_host_rx_frames.attr,
+	/* The synchronisation's, see virtio_net_coal_sync.c */
+	&virtnet_coal_attr_budget_usecs.dattr.attr,
+	&virtnet_coal_attr_host_rx_usecs.dattr.attr,
+	&virtnet_coal_attr_host_rx_frames.dattr.attr,
 	&dev_attr_sync_state.attr,
-	&dev_attr_host_rx_usecs_applied.attr,
-	&dev_attr_tx_kick_usecs_allowed.attr,
+	&virtnet_coal_attr_host_rx_usecs_applied.dattr.attr,
+	&virtnet_coal_attr_tx_kick_usecs_allowed.dattr.attr,
 	NULL
 };
 
