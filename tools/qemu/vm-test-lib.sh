@@ -62,6 +62,56 @@ relay_begin() {
 	fi
 }
 
+CI=${NCOAL_CTRLQ_INJECT:-$NCOAL_BUILD/qemu-ctrlq_inject/ctrlq_inject.ko}
+CIDIR=/sys/kernel/debug/ctrlq_inject
+
+# ctrlq_begin WHAT [stock]: how a test of raw control commands starts:
+# relay_begin, skipped without ctrlq_inject.ko ($CI), then a guest on the
+# relay QEMU with a second virtio-net device (eth1 on tap1) for
+# ctrlq_inject to take over; D gets the vhost-net debugfs directories
+# (eth0's, eth1's). A failure ends the test (after the caller's cleanup
+# function).
+ctrlq_begin() {
+	relay_begin
+	if [ ! -f "$CI" ]; then
+		skip "ctrlq_inject" "$CI missing: make -C tools/testing/vm/ctrlq_inject on the host"
+		ksft_finish
+	fi
+	taps_extra up tap1 || not_ok "tap1 for eth1"
+	# shellcheck disable=SC2054 # commas belong to QEMU options
+	RELAY_EXTRA=(-netdev tap,id=n1,ifname=tap1,script=no,downscript=no,vhost=on
+		-device virtio-net-pci,netdev=n1,mac=52:54:00:12:34:12,romfile=)
+	use_qemu relay
+	RELAY_EXTRA=()
+	if ! guest_up "$@"; then
+		cleanup
+		ksft_finish
+	fi
+	mapfile -t D < <(vhost_dirs)
+	if [ ${#D[@]} -ne 2 ]; then
+		not_ok "two vhost-net devices in debugfs (eth0, eth1; found ${#D[@]})"
+		cleanup
+		ksft_finish
+	fi
+}
+
+# ctrlq_take_over: load ctrlq_inject.ko into the guest (stripped, as
+# base64 through l2) and move eth1's device from virtio_net to it;
+# prints the device's name (virtioN).
+ctrlq_take_over() {
+	local ko=/tmp/ctrlq_inject.ko b64 out
+
+	strip --strip-debug -o $ko "$CI" || return 1
+	b64=$(base64 -w0 $ko)
+	rm -f $ko
+	out=$(l2 "echo $b64 | base64 -d > /tmp/ci.ko && insmod /tmp/ci.ko &&
+		d=\$(basename \$(readlink /sys/class/net/eth1/device)) &&
+		echo \$d > /sys/bus/virtio/drivers/virtio_net/unbind &&
+		echo \$d > /sys/bus/virtio/drivers/ctrlq_inject/bind &&
+		echo \$d") || return 1
+	echo "$out" | tail -n1
+}
+
 # guest_up WHAT [stock]: a fresh guest with the chosen QEMU; a failed
 # boot is a failed result named after WHAT.
 guest_up() {

@@ -23,8 +23,6 @@
 . "$NCOAL_ROOT/tools/qemu/vm-test-lib.sh"
 ksft_begin
 
-CI=${NCOAL_CTRLQ_INJECT:-$NCOAL_BUILD/qemu-ctrlq_inject/ctrlq_inject.ko}
-CIDIR=/sys/kernel/debug/ctrlq_inject
 ERR=1
 
 cleanup() {
@@ -34,55 +32,12 @@ cleanup() {
 	use_qemu system
 }
 
-if ! relay_available; then
-	skip "relay QEMU" "$RELAY_QEMU missing: run tools/qemu/fetch-build.sh on the host"
-	ksft_finish
-fi
-if [ ! -f "$CI" ]; then
-	skip "ctrlq_inject" "$CI missing: make -C tools/testing/vm/ctrlq_inject on the host"
-	ksft_finish
-fi
-
-l2_stop
-if ! host_load_ours; then
-	not_ok "insmod our vhost_net"
-	ksft_finish
-fi
-taps_extra up tap1 || not_ok "tap1 for eth1"
-# shellcheck disable=SC2054 # commas belong to QEMU options
-RELAY_EXTRA=(-netdev tap,id=n1,ifname=tap1,script=no,downscript=no,vhost=on
-	-device virtio-net-pci,netdev=n1,mac=52:54:00:12:34:12,romfile=)
-use_qemu relay
-RELAY_EXTRA=()
-if ! guest_up "relay" stock; then
-	cleanup
-	ksft_finish
-fi
-
-mapfile -t D < <(vhost_dirs)
-if [ ${#D[@]} -ne 2 ]; then
-	not_ok "two vhost-net devices in debugfs (eth0, eth1; found ${#D[@]})"
-	cleanup
-	ksft_finish
-fi
+ctrlq_begin "relay" stock
 D1=${D[1]}
 
-# ctrlq_inject into the guest (stripped, as base64 through l2), eth1's
-# device moved from virtio_net to it. At the top level: DEV is used by
-# every check after (check runs its command in a subshell).
-take_over() {
-	local ko=/tmp/ctrlq_inject.ko b64
-
-	strip --strip-debug -o $ko "$CI" || return 1
-	b64=$(base64 -w0 $ko)
-	rm -f $ko
-	l2 "echo $b64 | base64 -d > /tmp/ci.ko && insmod /tmp/ci.ko &&
-		d=\$(basename \$(readlink /sys/class/net/eth1/device)) &&
-		echo \$d > /sys/bus/virtio/drivers/virtio_net/unbind &&
-		echo \$d > /sys/bus/virtio/drivers/ctrlq_inject/bind &&
-		echo \$d" | tail -n1
-}
-DEV=$(take_over)
+# At the top level: DEV is used by every check after (check runs its
+# command in a subshell).
+DEV=$(ctrlq_take_over)
 log "eth1's device: ${DEV:-none}"
 
 features_ok() {
