@@ -113,14 +113,7 @@ snap() {
 	local d
 
 	{
-		l2 "awk '/virtio0-input/ {for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) n += \$i}
-			 /virtio0-output/ {for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) m += \$i}
-			 END {print \"g_irq_in\", n + 0; print \"g_irq_out\", m + 0}' /proc/interrupts
-		     awk '/^ctxt/ {print \"g_ctxt\", \$2}
-			  /^cpu / {print \"g_busy\", \$2 + \$3 + \$4 + \$7 + \$8}' /proc/stat
-		     awk '/^Udp:/ && !h {for (i = 1; i <= NF; i++) f[i] = \$i; h = 1; next}
-			  /^Udp:/ {for (i = 1; i <= NF; i++) if (f[i] == \"RcvbufErrors\") print \"g_rcvbuf\", \$i}' /proc/net/snmp
-		     ethtool -S eth0 | awk -F': *' '\$1 ~ /tx0_kicks\$/ {print \"g_kicks\", \$2}'"
+		l2 "$GUEST_COUNTERS" | sed -n 's/^\([a-z_]*\)=/g_\1 /p'
 		awk '/^ctxt/ {print "h_ctxt", $2}
 		     /^cpu / {print "h_busy", $2 + $3 + $4 + $7 + $8}' /proc/stat
 		echo "tap_drop $(cat /sys/class/net/$TAP/statistics/tx_dropped)"
@@ -149,7 +142,7 @@ flood_in() {
 	r=$(l2 "cat /tmp/recv.out")
 	echo "recv $(kv received "$r")" > "$T/in_$m"
 	echo "lost $(kv lost "$r")" >> "$T/in_$m"
-	for k in g_irq_in g_ctxt g_busy g_rcvbuf h_ctxt h_busy tap_drop h_sig_rx; do
+	for k in g_irq_in g_ctxt g_busy g_udp_rcvbuf h_ctxt h_busy tap_drop h_sig_rx; do
 		echo "$k $(delta "$T/in_$m.0" "$T/in_$m.1" $k)"
 	done >> "$T/in_$m"
 }
@@ -169,7 +162,7 @@ flood_out() {
 	snap "$p.1"
 	echo "recv $(kv received "$(cat "$p.recv")")" > "$p"
 	echo "lost $(kv lost "$(cat "$p.recv")")" >> "$p"
-	for k in g_kicks g_irq_out g_ctxt g_busy h_ctxt h_busy h_sig_tx; do
+	for k in g_tx_kicks g_irq_out g_ctxt g_busy h_ctxt h_busy h_sig_tx; do
 		echo "$k $(delta "$p.0" "$p.1" $k)"
 	done >> "$p"
 }
@@ -266,7 +259,7 @@ echo "guest -> host, UDP ${ORATE} pps x ${DUR} s"
 SEC="guest->host: "
 both "  delivered (of $((ORATE * DUR)))" out_val recv
 both "  lost" out_val lost
-both "  guest kicks/packet" out_per g_kicks
+both "  guest kicks/packet" out_per g_tx_kicks
 both "  host TX-completion signals/packet" out_per h_sig_tx
 both "  guest context switches/packet" out_per g_ctxt
 both "  host (L1) context switches/packet" out_per h_ctxt

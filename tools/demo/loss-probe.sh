@@ -44,15 +44,6 @@ configure() {
 	esac > /dev/null
 }
 
-# Guest: UDP counters (InDatagrams, InErrors, RcvbufErrors) and the
-# softnet drops, one line.
-guest_counters() {
-	l2 "awk '/^Udp:/ && !h { for (i = 1; i <= NF; i++) f[i] = \$i; h = 1; next }
-		 /^Udp:/ { for (i = 1; i <= NF; i++) v[f[i]] = \$i }
-		 END { printf \"%d %d %d \", v[\"InDatagrams\"], v[\"InErrors\"], v[\"RcvbufErrors\"] }' /proc/net/snmp
-	     d=0; while read -r _ x _; do d=\$((d + 0x\$x)); done < /proc/net/softnet_stat; echo \$d"
-}
-
 tap_tx_dropped() {
 	cat /sys/class/net/$TAP/statistics/tx_dropped
 }
@@ -78,31 +69,28 @@ host_ctxt() {
 	echo "$n $(awk '/^ctxt/ {print $2}' /proc/stat)"
 }
 
-guest_irqs() {
-	l2 "awk '/virtio0-input/ {for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) n += \$i} END {print n + 0}' /proc/interrupts"
-}
-
 probe() {
-	local c=$1 g0 g1 t0 t1 r recv lost w0 w1 i0 i1
+	local c=$1 g0=$L2_DIR/probe.g0 g1=$L2_DIR/probe.g1 t0 t1 r recv lost w0 w1
 
 	configure "$c"
 	l2 "udpflood recv --idle 3 --timeout 60 5002 > /tmp/recv.out 2>&1 &"
 	sleep 0.5
-	g0=$(guest_counters); t0=$(tap_tx_dropped); w0=$(host_ctxt); i0=$(guest_irqs)
+	l2 "$GUEST_COUNTERS" > "$g0"; t0=$(tap_tx_dropped); w0=$(host_ctxt)
 	"$UDPFLOOD" send --rate "$RATE" --duration "$DUR" "$L2_IP:5002" > /tmp/send.out
 	sleep 4
-	g1=$(guest_counters); t1=$(tap_tx_dropped); w1=$(host_ctxt); i1=$(guest_irqs)
+	l2 "$GUEST_COUNTERS" > "$g1"; t1=$(tap_tx_dropped); w1=$(host_ctxt)
 	r=$(l2 "cat /tmp/recv.out")
 	recv=$(kv received "$r"); lost=$(kv lost "$r")
-	read -r a0 b0 c0 d0 <<< "$g0"
-	read -r a1 b1 c1 d1 <<< "$g1"
 	printf '%-6s sent=%s recv=%s lost=%s tap_drop=%s udp_in=%s udp_err=%s rcvbuf=%s softnet_drop=%s\n' \
 		"$c" "$(kv sent "$(cat /tmp/send.out)")" "$recv" "$lost" \
-		$((t1 - t0)) $((a1 - a0)) $((b1 - b0)) $((c1 - c0)) $((d1 - d0))
+		$((t1 - t0)) "$(snap_delta "$g0" "$g1" udp_in)" \
+		"$(snap_delta "$g0" "$g1" udp_err)" \
+		"$(snap_delta "$g0" "$g1" udp_rcvbuf)" \
+		"$(snap_delta "$g0" "$g1" softnet_drop)"
 	awk -v w0="${w0% *}" -v w1="${w1% *}" -v h0="${w0#* }" -v h1="${w1#* }" \
-	    -v i0="$i0" -v i1="$i1" -v n="$recv" 'BEGIN { if (n > 0)
+	    -v irqs="$(snap_delta "$g0" "$g1" irq_in)" -v n="$recv" 'BEGIN { if (n > 0)
 		printf "       per packet: vhost worker ctxsw %.4f, L1 ctxsw %.4f, guest RX irqs %.4f\n",
-			(w1 - w0) / n, (h1 - h0) / n, (i1 - i0) / n }'
+			(w1 - w0) / n, (h1 - h0) / n, irqs / n }'
 	echo "       vhost rx: $(vhost_rx)"
 }
 

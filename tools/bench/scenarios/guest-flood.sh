@@ -34,14 +34,14 @@ flood_once() {
 	if [ "$dir" = rx ]; then
 		# receiver in the guest, started before the guest's snapshot
 		l2 "udpflood recv --idle 1 --timeout 60 $port > /tmp/recv.out 2>&1 &
-		    $GUEST_SNAP > /tmp/gb" >/dev/null || return 1
+		    $GUEST_COUNTERS > /tmp/gb" >/dev/null || return 1
 		l1_snap > "$r.hb"
 		"$UDPFLOOD" send --rate "$rate" --duration "$GUEST_DUR" \
 			"$L2_IP:$port" > "$r.send" || return 1
 		sleep 1
 		l1_snap > "$r.ha"
 		l2 -t 60 "while pidof udpflood >/dev/null; do sleep 0.2; done
-		    $GUEST_SNAP > /tmp/ga
+		    $GUEST_COUNTERS > /tmp/ga
 		    echo '== gb'; cat /tmp/gb; echo '== ga'; cat /tmp/ga
 		    echo '== recv'; cat /tmp/recv.out" > "$r.out" || return 1
 		split_sections "$r.out" "$r"
@@ -53,10 +53,10 @@ flood_once() {
 		rpid=$!
 		sleep 0.3
 		l1_snap > "$r.hb"
-		l2 -t $((${GUEST_DUR%.*} + 90)) "$GUEST_SNAP > /tmp/gb
+		l2 -t $((${GUEST_DUR%.*} + 90)) "$GUEST_COUNTERS > /tmp/gb
 		    udpflood send --rate $rate --duration $GUEST_DUR $L1_IP:$port > /tmp/send.out
 		    sleep 0.5
-		    $GUEST_SNAP > /tmp/ga
+		    $GUEST_COUNTERS > /tmp/ga
 		    echo '== gb'; cat /tmp/gb; echo '== ga'; cat /tmp/ga
 		    echo '== send'; cat /tmp/send.out" > "$r.out" ||
 			{ kill $rpid 2>/dev/null; return 1; }

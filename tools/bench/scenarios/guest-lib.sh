@@ -187,22 +187,6 @@ guest_apply() {
 	    echo $ns > /sys/class/net/eth0/gro_flush_timeout" >/dev/null
 }
 
-# Guest shell snippet: the guest's counters as key=value lines.
-#   irq_in, irq_out  virtio RX / TX interrupts (/proc/interrupts)
-#   ctxt, busy       context switches; busy CPU time, USER_HZ ticks
-#   rx_kicks, tx_kicks  ethtool -S rxN_kicks, txN_kicks (all queues)
-#   gstate           our coalescer's state (ours only)
-GUEST_SNAP='{
-awk "/virtio[0-9]+-input/ { for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) a += \$i }
-     /virtio[0-9]+-output/ { for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) b += \$i }
-     END { print \"irq_in=\" a + 0; print \"irq_out=\" b + 0 }" /proc/interrupts
-awk "/^ctxt/ { print \"ctxt=\" \$2 }
-     /^cpu / { print \"busy=\" \$2 + \$3 + \$4 + \$7 + \$8 }" /proc/stat
-ethtool -S eth0 | awk -F": *" "/rx[0-9]+_kicks/ { r += \$2 } /tx[0-9]+_kicks/ { t += \$2 }
-     END { print \"rx_kicks=\" r + 0; print \"tx_kicks=\" t + 0 }"
-[ -r /sys/class/net/eth0/virtio_coalesce/state ] &&
-	echo "gstate=$(cat /sys/class/net/eth0/virtio_coalesce/state)"
-true; }'
 
 # l1_snap: the test host's counters as key=value lines: ctxt, busy (as
 # in the guest, all CPUs), tap_tx/tap_rx packets, and for our module the
@@ -235,26 +219,6 @@ l1_snap() {
 			esac
 		done < "$d/$f"
 	done
-}
-
-# snap_get FILE KEY: a value from a key=value file ("" if absent).
-snap_get() {
-	local l v=""
-
-	while read -r l; do
-		[ "${l%%=*}" = "$2" ] && v=${l#*=}
-	done < "$1"
-	echo "$v"
-}
-
-# snap_delta BEFORE AFTER KEY: the growth of a counter ("" if absent).
-snap_delta() {
-	local a b
-
-	a=$(snap_get "$1" "$3")
-	b=$(snap_get "$2" "$3")
-	[ -n "$a" ] && [ -n "$b" ] || return 0
-	echo $((b - a))
 }
 
 # per X N [SCALE]: X * SCALE / N with 6 significant digits; "" if X is

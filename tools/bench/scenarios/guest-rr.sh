@@ -46,13 +46,13 @@ rr_once() {
 		sleep 1
 		pidof sockperf >/dev/null || { cat /tmp/sockperf.log >&2; exit 1; }
 	    fi
-	    $GUEST_SNAP" > "$r.gb" || { cat "$r.gb" >&2; return 1; }
+	    $GUEST_COUNTERS" > "$r.gb" || { cat "$r.gb" >&2; return 1; }
 	l1_snap > "$r.hb"
 	timeout $((${GUEST_DUR%.*} + 30)) sockperf "${args[@]}" -i "$L2_IP" \
 		-p "$RR_PORT" -t "$GUEST_DUR" --full-rtt > "$r.out" 2>&1 ||
 		{ cat "$r.out" >&2; return 1; }
 	l1_snap > "$r.ha"
-	l2 "$GUEST_SNAP" > "$r.ga" || return 1
+	l2 "$GUEST_COUNTERS" > "$r.ga" || return 1
 	# the numbers, without sockperf's colour escapes
 	m=$(sed 's/\x1b\[[0-9;]*m//g' "$r.out" | awk '
 		/\[Total Run\]/ { for (i = 1; i <= NF; i++) if ($i ~ /^ReceivedMessages=/) { sub(/.*=/, "", $i); tot = $i + 0 } }

@@ -54,7 +54,7 @@ synflood_once() {
 	n=$((dur * 10 - 10))
 	[ "$n" -ge 10 ] || n=10
 	ping -n -c "$n" -i 0.1 -W 2 "$L2_IP" > "$r.ping-idle" 2>&1
-	l2 "$GUEST_SNAP" > "$r.gb" || return 1
+	l2 "$GUEST_COUNTERS" > "$r.gb" || return 1
 	l1_snap > "$r.hb"
 	if [ "$rate" = 0 ]; then
 		hp=(--flood)
@@ -72,7 +72,7 @@ synflood_once() {
 	# a flooded guest may stop answering for a while (seen with
 	# napi-defer): wait for it, the run still counts if it comes back
 	for i in 1 2 3 4 5 6; do
-		l2 -t 30 "$GUEST_SNAP" > "$r.ga" && break
+		l2 -t 30 "$GUEST_COUNTERS" > "$r.ga" && break
 		: > "$r.ga"
 		sleep 5
 	done

@@ -44,13 +44,13 @@ web_once() {
 		head -c 1024 /dev/zero | tr '\\0' x > /tmp/www/index.html
 	    }
 	    pidof httpd >/dev/null || httpd -p $WEB_PORT -h /tmp/www
-	    $GUEST_SNAP" > "$r.gb" || { cat "$r.gb" >&2; return 1; }
+	    $GUEST_COUNTERS" > "$r.gb" || { cat "$r.gb" >&2; return 1; }
 	l1_snap > "$r.hb"
 	timeout $((${GUEST_DUR%.*} + 30)) wrk -t 1 -c "$conns" \
 		-d "${GUEST_DUR%.*}s" --latency "http://$L2_IP:$WEB_PORT/index.html" \
 		> "$r.out" 2>&1 || { cat "$r.out" >&2; return 1; }
 	l1_snap > "$r.ha"
-	l2 "$GUEST_SNAP" > "$r.ga" || return 1
+	l2 "$GUEST_COUNTERS" > "$r.ga" || return 1
 	req=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$r.out")
 	rps=$(sed -n 's/^Requests\/sec: *//p' "$r.out")
 	p50=$(wrk_ms "$(awk '$1 == "50%" { print $2 }' "$r.out")")

@@ -172,3 +172,49 @@ guest_reload() {
 		insmod /lib/virtio_net.ko || echo insmod failed
 		$ETH0_UP" >/dev/null
 }
+
+# Guest shell snippet: the guest's counters as key=value lines.
+#   irq_in, irq_out  virtio RX / TX interrupts (/proc/interrupts)
+#   ctxt, busy       context switches; busy CPU time, USER_HZ ticks
+#   rx_kicks, tx_kicks  ethtool -S rxN_kicks, txN_kicks (all queues)
+#   udp_in, udp_err, udp_rcvbuf  UDP datagrams received, in error, of
+#                    which dropped on a full socket buffer (/proc/net/snmp)
+#   softnet_drop     packets the backlog dropped (/proc/net/softnet_stat)
+#   gstate           our coalescer's state (ours only)
+GUEST_COUNTERS='{
+awk "/virtio[0-9]+-input/ { for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) a += \$i }
+     /virtio[0-9]+-output/ { for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) b += \$i }
+     END { print \"irq_in=\" a + 0; print \"irq_out=\" b + 0 }" /proc/interrupts
+awk "/^ctxt/ { print \"ctxt=\" \$2 }
+     /^cpu / { print \"busy=\" \$2 + \$3 + \$4 + \$7 + \$8 }" /proc/stat
+ethtool -S eth0 | awk -F": *" "/rx[0-9]+_kicks/ { r += \$2 } /tx[0-9]+_kicks/ { t += \$2 }
+     END { print \"rx_kicks=\" r + 0; print \"tx_kicks=\" t + 0 }"
+awk "/^Udp:/ && !h { for (i = 1; i <= NF; i++) f[i] = \$i; h = 1; next }
+     /^Udp:/ { for (i = 1; i <= NF; i++) v[f[i]] = \$i }
+     END { print \"udp_in=\" v[\"InDatagrams\"] + 0; print \"udp_err=\" v[\"InErrors\"] + 0
+           print \"udp_rcvbuf=\" v[\"RcvbufErrors\"] + 0 }" /proc/net/snmp
+d=0; while read -r _ x _; do d=$((d + 0x$x)); done < /proc/net/softnet_stat
+echo "softnet_drop=$d"
+[ -r /sys/class/net/eth0/virtio_coalesce/state ] &&
+	echo "gstate=$(cat /sys/class/net/eth0/virtio_coalesce/state)"
+true; }'
+
+# snap_get FILE KEY: a value from a key=value file ("" if absent).
+snap_get() {
+	local l v=""
+
+	while read -r l; do
+		[ "${l%%=*}" = "$2" ] && v=${l#*=}
+	done < "$1"
+	echo "$v"
+}
+
+# snap_delta BEFORE AFTER KEY: the growth of a counter ("" if absent).
+snap_delta() {
+	local a b
+
+	a=$(snap_get "$1" "$3")
+	b=$(snap_get "$2" "$3")
+	[ -n "$a" ] && [ -n "$b" ] || return 0
+	echo $((b - a))
+}

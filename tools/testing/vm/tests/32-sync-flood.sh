@@ -56,8 +56,7 @@ budget_set() {
 }
 
 guest_rx_irqs() {
-	l2 "awk '/virtio0-input/ {for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) n += \$i}
-		 END {print n + 0}' /proc/interrupts"
+	l2 "$GUEST_COUNTERS" | sed -n 's/^irq_in=//p'
 }
 
 # flood MODE: host -> guest; MODE.res gets "received lost irqs deferred"
