@@ -142,6 +142,7 @@ report() {
 	shopt -u nullglob
 	[ ${#csv[@]} -gt 0 ] || { echo "bench: no results in $out/vm" >&2; return 1; }
 	note "report: $out/results.csv$([ "$no_plots" = 1 ] || echo ", $out/*.png"), $rst"
+	# shellcheck disable=SC2046 # unquoted: an empty expansion omits the option
 	"$py" "$BENCH_DIR/report.py" --out "$out" --rst "$rst" \
 		$([ "$no_plots" = 1 ] && echo --no-plots) \
 		"${meta[@]}" "${csv[@]}"
@@ -192,6 +193,7 @@ esac
 
 note "benchmark: ${scen[*]}, $runs runs, $BENCH_REPS rep(s), about $(( (est + 59) / 60 )) min plus the boot (load average now $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs)"
 set +e
+# shellcheck disable=SC2046 # unquoted: an empty expansion omits the option
 scripts/vm $([ "$quiet" = 1 ] && echo -q) -t "$timeout" -o "$out/vm" -- \
 	tools/bench/bench-l1.sh "${l1args[@]}"
 rc=$?

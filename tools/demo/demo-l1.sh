@@ -149,7 +149,9 @@ flood_in() {
 
 # flood_out MODE: guest -> host UDP at ORATE for DUR s
 flood_out() {
-	local m=$1 p=$T/out_$m
+	local m=$1 p
+
+	p=$T/out_$m
 
 	local rpid
 
