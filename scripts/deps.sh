@@ -14,7 +14,7 @@ PKGS=(
 	linux-source-6.12 linux-headers-6.12-amd64 linux-image-6.12-amd64
 	# build and static checks
 	build-essential bc bison flex libelf-dev libssl-dev kmod xz-utils
-	sparse codespell perl python3 git
+	sparse codespell perl python3 git shellcheck
 	# VM rig
 	qemu-system-x86 busybox-static cpio iproute2 iputils-ping ethtool procps
 	# traffic and measurement

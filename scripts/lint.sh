@@ -1,0 +1,199 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lint.sh [--tap]: every check netdev runs, on the upstream series and on
+# our own files (make lint):
+#
+#   checkpatch   checkpatch.pl --strict --codespell on every patch of the
+#                kernel series (scripts/mkpatches.sh --only kernel)
+#   build        W=1 build of our modules, no new warnings (build.sh)
+#   sparse       the same with sparse (C=2), no new warnings
+#   kernel-doc   kernel-doc -Wall on our C files and headers
+#   scripts      shellcheck on our shell scripts (see .shellcheckrc)
+#
+# The kernel's checkers come from the kernel source that matches the
+# target kernel (scripts/upstream.sh puts them into $NCOAL_BUILD/upstream),
+# never from a copy of ours. A check that cannot run is reported as a
+# skip with its reason, never as a pass.
+#
+# Without --tap: what each check found, a summary, and exit status 1 on
+# any finding. With --tap: kselftest-style TAP (ok/not ok/# SKIP, 1..N,
+# # Totals) for scripts/check.sh; exit status 1 on any finding.
+
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$NCOAL_ROOT" || exit 1
+
+tap=0
+case "${1:-}" in
+--tap) tap=1 ;;
+'') ;;
+-h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+*) echo "usage: $0 [--tap]" >&2; exit 2 ;;
+esac
+
+UP=$NCOAL_BUILD/upstream
+n=0
+pass=0
+fail=0
+skip=0
+failed=()
+
+ok() {
+	n=$((n + 1)); pass=$((pass + 1))
+	if [ $tap = 1 ]; then echo "ok $n $1"; else echo "PASS  $1"; fi
+}
+
+not_ok() {
+	n=$((n + 1)); fail=$((fail + 1)); failed+=("$1")
+	if [ $tap = 1 ]; then
+		[ -z "$2" ] || echo "$2" | sed 's/^/# /'
+		echo "not ok $n $1"
+	else
+		echo "FAIL  $1"
+		[ -z "$2" ] || echo "$2" | sed 's/^/      /'
+	fi
+}
+
+skip() {
+	n=$((n + 1)); skip=$((skip + 1))
+	if [ $tap = 1 ]; then echo "ok $n $1 # SKIP $2"; else echo "SKIP  $1: $2"; fi
+}
+
+# check NAME CMD...: one result; the command's output is its finding.
+check() {
+	local name=$1 out
+
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		not_ok "$name" "$(echo "$out" | tail -n 60)"
+	fi
+}
+
+[ $tap = 1 ] && echo "TAP version 13"
+
+# --- the kernel's own checkers, from the matching kernel source --------
+
+have_upstream=0
+if ! up_err=$(scripts/upstream.sh "$UP" 2>&1 >/dev/null); then
+	up_err=$(echo "$up_err" | tail -n1)
+elif [ -f "$UP/scripts/checkpatch.pl" ] && [ -f "$UP/scripts/kernel-doc" ]; then
+	have_upstream=1
+else
+	up_err="$UP has no scripts/checkpatch.pl or scripts/kernel-doc"
+fi
+
+# --- checkpatch on the series -------------------------------------------
+
+codespell=
+for f in /usr/share/codespell/dictionary.txt \
+	 /usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt; do
+	if [ -f "$f" ]; then
+		codespell=$f
+		break
+	fi
+done
+
+if [ $have_upstream = 0 ]; then
+	skip "checkpatch: the kernel series" "no checkpatch.pl from the kernel source: $up_err"
+elif ! out=$(scripts/mkpatches.sh --only kernel 2>&1); then
+	not_ok "checkpatch: make patches (kernel series)" "$(echo "$out" | tail -n 20)"
+else
+	cpargs=(--strict --no-tree --quiet --show-types)
+	if [ -n "$codespell" ]; then
+		cpargs+=(--codespell --codespellfile "$codespell")
+	else
+		skip "codespell: spelling of the series" "codespell's dictionary is not installed (make deps: codespell)"
+	fi
+	series=$(find "$NCOAL_BUILD/patches/kernel" -name '[0-9][0-9][0-9][0-9]-*.patch' \
+		! -name '0000-cover-letter.patch' | sort)
+	if [ -z "$series" ]; then
+		not_ok "checkpatch: the kernel series has patches" "make patches wrote none"
+	fi
+	for p in $series; do
+		check "checkpatch: $(basename "$p")" \
+			perl "$UP/scripts/checkpatch.pl" "${cpargs[@]}" "$p"
+	done
+	# Our C files that the series does not carry (build identity).
+	for f in $(git ls-files -co --exclude-standard -- 'drivers/*.c' \
+			'drivers/*.h' 'include/*.h' 'lib/*.c' | sort -u); do
+		grep -qF "+++ b/$f" $series /dev/null && continue
+		check "checkpatch: $f (no file of its own in the series)" \
+			perl "$UP/scripts/checkpatch.pl" "${cpargs[@]}" -f "$f"
+	done
+fi
+
+# --- W=1 and sparse on our build ------------------------------------------
+
+if ! kdir=$( (ncoal_kdir) 2>&1); then
+	skip "build: W=1, no new warnings" "no kernel build directory: $kdir"
+	skip "sparse: C=2, no new warnings" "no kernel build directory: $kdir"
+else
+	check "build: W=1, no new warnings" scripts/build.sh
+	if command -v sparse > /dev/null; then
+		check "sparse: C=2, no new warnings" env CHECK_SPARSE=1 scripts/build.sh
+	else
+		skip "sparse: C=2, no new warnings" "sparse is not installed (make deps)"
+	fi
+fi
+
+# --- kernel-doc on our files ------------------------------------------------
+
+kerneldoc() {
+	local out
+
+	out=$(perl "$UP/scripts/kernel-doc" -none -Wall "$1" 2>&1)
+	echo "$out"
+	[ -z "$out" ]
+}
+
+ours_c=$(git ls-files -co --exclude-standard -- 'include/*.h' 'lib/*.c' \
+	'drivers/*.c' 'drivers/*.h' | sort -u)
+if [ $have_upstream = 0 ]; then
+	skip "kernel-doc: our C files" "no kernel-doc from the kernel source: $up_err"
+else
+	for f in $ours_c; do
+		[ -f "$f" ] || continue
+		check "kernel-doc: $f" kerneldoc "$f"
+	done
+fi
+
+# --- shellcheck on our scripts -----------------------------------------------
+
+# Our shell scripts: *.sh, and files whose first line runs bash or sh.
+shell_scripts() {
+	local f
+
+	git ls-files -co --exclude-standard | sort -u | while read -r f; do
+		[ -f "$f" ] || continue
+		case "$f" in
+		build/*|*/build/*) continue ;;
+		*.sh) echo "$f" ;;
+		*) head -n1 "$f" 2>/dev/null | grep -qE '^#!.*\b(ba)?sh\b' && echo "$f" ;;
+		esac
+	done
+}
+
+if ! command -v shellcheck > /dev/null; then
+	skip "shellcheck: our scripts" "shellcheck is not installed (make deps)"
+else
+	# Severity warning: errors and warnings; style and info notes are
+	# not findings. Exclusions, with their reasons: .shellcheckrc.
+	for f in $(shell_scripts); do
+		check "shellcheck: $f" shellcheck -S warning -f gcc "$f"
+	done
+fi
+
+# --- summary ---------------------------------------------------------------
+
+if [ $tap = 1 ]; then
+	echo "1..$n"
+	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+else
+	echo
+	echo "lint: $pass passed, $fail failed, $skip skipped"
+	[ $fail = 0 ] || printf '  failed: %s\n' "${failed[@]}"
+fi
+[ $fail = 0 ]
