@@ -1070,10 +1070,32 @@ dependency_note() {
 			[ "$g" != "$f" ] && refers_to "$NCOAL_ROOT/$g" "$f" &&
 				by="$by${by:+, }$(basename "$g")"
 		done
-		notes+=("$(basename "$f") comes with this patch because ${by:-the code it adds} calls into it; later patches of the series use the rest of what it provides.")
+		notes+=("$(basename "$f") comes with this patch because ${by:-the code it adds} calls into it.")
+	done
+	# Functions of the files added here that only later patches call.
+	for f in "$@"; do
+		case $f in *.c) ;; *) continue ;; esac
+		local later=() sym
+		while read -r sym; do
+			[ -n "$sym" ] || continue
+			grep -qw -- "$sym" "$tmp/own" && continue
+			# Called in its own file (beyond its definition and
+			# its kernel-doc)?
+			[ "$(grep -w -- "$sym" "$NCOAL_ROOT/$f" | grep -cvE '^[[:space:]]*(\*|/\*)')" -gt 1 ] && continue
+			for g in "$@"; do
+				case $g in *.c) [ "$g" != "$f" ] || continue ;; *) continue ;; esac
+				grep -qw -- "$sym" "$NCOAL_ROOT/$g" && continue 2
+			done
+			later+=("$sym()")
+		done < "$tmp/syms/$(basename "$f")"
+		[ ${#later[@]} -gt 0 ] || continue
+		notes+=("$(basename "$f") also has what later patches of the series wire up: $(printf '%s, ' "${later[@]}" | sed 's/, $//').")
 	done
 	[ ${#notes[@]} -gt 0 ] || return 0
-	note=$(printf '%s\n' "${notes[@]}" | fold -s -w 72 | sed 's/ *$//')
+	note=$(for f in "${notes[@]}"; do
+		echo "$f" | fold -s -w 72 | sed 's/ *$//'
+		echo
+	done)
 	# Before the trailers.
 	NOTE=$note perl -0pi -e 's/\n\n(Signed-off-by:)/\n\n$ENV{NOTE}\n\n$1/' "$msg"
 }
@@ -1180,18 +1202,21 @@ Testing
 
 - lib/ncoal: userspace unit tests with a fake clock (plain and
   ASan/UBSan builds).
-- Every patch: builds with W=1 (and the engine as a module), no new
-  sparse warnings, checkpatch.pl --strict --codespell clean, kernel-doc
-  -Wall clean on the new files.
+- Every patch builds (vhost_net, virtio_net, and the engine as a
+  module) with W=1 and no new warnings, and is checkpatch.pl --strict
+  --codespell clean; the whole series adds no sparse warning and
+  kernel-doc -Wall is clean on the new files.
 - Integration, in an emulated two-level rig (no hardware KVM was
   available): QEMU TCG runs a test host with this vhost_net, which
   runs a nested KVM guest (-netdev tap,vhost=on) with this virtio_net.
   Tests count signals, interrupts, kicks and context switches per
-  packet against coalescing off in the same boot, check the bounds
-  (no notification later than usecs, nothing left unsignalled after
-  stop/reset/release), the ioctls' error paths, the sysfs and ethtool
-  knobs, the sync command through the QEMU relay, and that neither
-  kernel logs a warning.
+  packet against coalescing off in the same boot, check the engine's
+  counter invariants and that nothing is lost, the error paths of the
+  module parameters, ioctls, sysfs and ethtool knobs, teardown with
+  kicks held (link down/up, ring resize, module reload), the sync
+  command through the QEMU relay (malformed commands, suspend and
+  resume included), and that neither kernel logs a warning or an oops.
+  Delays are not judged in time: the rig is too slow for that.
 - Tested on $version
   only; not yet rebased onto net-next.
 
