@@ -5,7 +5,8 @@
 # our own files (make lint):
 #
 #   checkpatch   checkpatch.pl --strict --codespell on every patch of the
-#                kernel series (scripts/mkpatches.sh --only kernel)
+#                kernel series (scripts/mkpatches.sh --only kernel), and
+#                QEMU's own checkpatch.pl on the QEMU series
 #   build        W=1 build of our modules, no new warnings (build.sh)
 #   sparse       the same with sparse (C=2), no new warnings
 #   kernel-doc   kernel-doc -Wall on our C files and headers
@@ -28,7 +29,7 @@ tap=0
 case "${1:-}" in
 --tap) tap=1 ;;
 '') ;;
--h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 *) echo "usage: $0 [--tap]" >&2; exit 2 ;;
 esac
 
@@ -125,11 +126,29 @@ else
 	done
 fi
 
+# --- QEMU's checkpatch on the QEMU series -----------------------------------
+
+qsrc=$(find "$NCOAL_BUILD/qemu-src/" -maxdepth 1 -mindepth 1 -type d -name 'qemu-*' 2>/dev/null | head -n1)
+if [ -z "$qsrc" ] || [ ! -f "$qsrc/scripts/checkpatch.pl" ]; then
+	skip "checkpatch (QEMU's): the QEMU series" "no QEMU source in $NCOAL_BUILD/qemu-src (make qemu fetches it)"
+elif ! out=$(scripts/mkpatches.sh --only qemu 2>&1); then
+	not_ok "checkpatch (QEMU's): make patches (QEMU series)" "$(echo "$out" | tail -n 20)"
+else
+	for p in $(find "$NCOAL_BUILD/patches/qemu" -name '[0-9][0-9][0-9][0-9]-*.patch' \
+			! -name '0000-cover-letter.patch' | sort); do
+		check "checkpatch (QEMU's): $(basename "$p")" \
+			perl "$qsrc/scripts/checkpatch.pl" --no-tree -q "$p"
+	done
+fi
+
 # --- W=1 and sparse on our build ------------------------------------------
 
 if ! kdir=$( (ncoal_kdir) 2>&1); then
 	skip "build: W=1, no new warnings" "no kernel build directory: $kdir"
 	skip "sparse: C=2, no new warnings" "no kernel build directory: $kdir"
+elif [ $have_upstream = 0 ]; then
+	skip "build: W=1, no new warnings" "no matching kernel source: $up_err"
+	skip "sparse: C=2, no new warnings" "no matching kernel source: $up_err"
 else
 	check "build: W=1, no new warnings" scripts/build.sh
 	if command -v sparse > /dev/null; then
