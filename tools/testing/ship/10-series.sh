@@ -73,6 +73,18 @@ finish() {
 echo "TAP version 13"
 mkdir -p "$WORK"
 
+# Without the kernel headers or source nothing here can run (make deps).
+if ! kdir=$( (ncoal_kdir) 2>&1); then
+	echo "ok 1 the upstream series # SKIP no kernel build directory: $kdir"
+	echo "1..1"
+	exit 4
+fi
+if [ ! -f "$KSRC" ] && [ ! -d "$KSRC" ]; then
+	echo "ok 1 the upstream series # SKIP no kernel source: KSRC=$KSRC (make deps: linux-source-6.12)"
+	echo "1..1"
+	exit 4
+fi
+
 # --- 1. make patches ----------------------------------------------------------
 
 if ! "$NCOAL_ROOT/scripts/mkpatches.sh" > "$WORK/mkpatches.log" 2>&1; then
@@ -181,7 +193,7 @@ fi
 
 # --- 3. the base is the current Debian source ---------------------------------
 
-kdir=$(ncoal_kdir)
+# kdir: KDIR, found above
 want=$(ncoal_kdir_version "$kdir")
 have=$(git -C "$KT" show base:Makefile | awk -F' *= *' '/^VERSION =/{v=$2}
 	/^PATCHLEVEL =/{p=$2} /^SUBLEVEL =/{s=$2} END{print v "." p "." s}')
