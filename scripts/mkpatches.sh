@@ -1428,8 +1428,10 @@ ethtool -C/-c/-Q in a stock guest against the host's debugfs, the
 caps, link down/up, device reset, multiqueue, a NIC with the relay
 off, this QEMU on a stock vhost-net and a stock QEMU on the new one;
 the sync command, VQ_GET, malformed requests and migration through a
-test module that sends raw control commands. Based on $version, the
-QEMU of Debian 12; not yet rebased onto master.
+test module that sends raw control commands.
+
+Based on $version,
+the QEMU of Debian 12; not yet rebased onto master.
 
 Benchmarks
 ----------
