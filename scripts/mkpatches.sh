@@ -977,7 +977,9 @@ make_kernel() {
 	[ "$n" -le $MAX_PATCHES ] ||
 		die "the series would have $n patches; netdev takes at most $MAX_PATCHES"
 
-	# Execute: a fresh branch on base, one commit per step.
+	# Execute: a fresh branch on base, one commit per step (after any
+	# git am the ship tests left unfinished).
+	git -C "$KT" am --abort > /dev/null 2>&1 || true
 	git -C "$KT" checkout -q -f --detach base
 	git -C "$KT" clean -q -fdx
 	git -C "$KT" checkout -q -B series
@@ -1333,6 +1335,7 @@ make_qemu() {
 	export GIT_CEILING_DIRECTORIES=$WORK
 	base=$(git -C "$QT" rev-parse 'base^{commit}')
 	note "QEMU series on $(git -C "$QT" log -1 --format=%s base)"
+	git -C "$QT" am --abort > /dev/null 2>&1 || true
 	git -C "$QT" checkout -q -f --detach base
 	git -C "$QT" clean -q -fdx
 	git -C "$QT" checkout -q -B series

@@ -33,9 +33,11 @@ OUT=${NCOAL_PATCHES_OUT:-$NCOAL_BUILD/patches}
 KT=$NCOAL_BUILD/mkpatches/linux
 QT=$NCOAL_BUILD/mkpatches/qemu
 WORK=$NCOAL_BUILD/ship
-W=$WORK/linux
+# git am runs in the trees make patches keeps (their series stay in the
+# branch "series"): no second checkout of the kernel source.
+W=$KT
 B=$WORK/kbuild
-QW=$WORK/qemu
+QW=$QT
 KSRC=${KSRC:-/usr/src/linux-source-6.12.tar.xz}
 MAX_PATCHES=15
 GIT_CEILING_DIRECTORIES=$NCOAL_BUILD
@@ -92,6 +94,9 @@ if ! "$NCOAL_ROOT/scripts/mkpatches.sh" > "$WORK/mkpatches.log" 2>&1; then
 	finish
 fi
 ok "make patches writes the kernel and QEMU series"
+# Its trees are ours until the end (make patches takes the same lock).
+exec 9> "$NCOAL_BUILD/mkpatches/lock"
+flock 9
 
 mapfile -t kpatches < <(find "$OUT/kernel" -name '[0-9][0-9][0-9][0-9]-*.patch' \
 	! -name '0000-cover-letter.patch' | sort)
@@ -225,24 +230,11 @@ fi
 
 # --- 4. git am, patch by patch, and the build after each ------------------------
 
-# A clean checkout of base, as a worktree of the cached repository.
-worktree() {
-	local repo=$1 dir=$2 common
-
-	if [ -e "$dir/.git" ]; then
-		common=$(cd "$dir" 2>/dev/null && realpath "$(git rev-parse --git-common-dir 2>/dev/null)" 2>/dev/null)
-		if [ "$common" != "$(realpath "$repo/.git")" ]; then
-			rm -rf "$dir"
-		fi
-	fi
-	if [ ! -e "$dir/.git" ]; then
-		rm -rf "$dir"
-		git -C "$repo" worktree prune
-		git -C "$repo" worktree add -q --detach "$dir" base || return 1
-	fi
-	git -C "$dir" am --abort > /dev/null 2>&1
-	git -C "$dir" checkout -q -f --detach base &&
-		git -C "$dir" clean -q -fdx
+# A clean checkout of base in repository $1.
+clean_base() {
+	git -C "$1" am --abort > /dev/null 2>&1
+	git -C "$1" checkout -q -f --detach base &&
+		git -C "$1" clean -q -fdx
 }
 
 # Lines of Makefile $1 that build module $2 (object list, flags), with its
@@ -357,7 +349,7 @@ build_step() {
 }
 
 wt_ok=1
-if ! out=$(worktree "$KT" "$W" 2>&1); then
+if ! out=$(clean_base "$W" 2>&1); then
 	not_ok "a clean checkout of the base tree" "$out"
 	wt_ok=0
 elif mods=$(build_step base 2> "$WORK/err"); then
@@ -420,7 +412,7 @@ fi
 
 # --- 6. the QEMU series ----------------------------------------------------------
 
-if ! out=$(worktree "$QT" "$QW" 2>&1); then
+if ! out=$(clean_base "$QW" 2>&1); then
 	not_ok "QEMU series applies with git am to $(git -C "$QT" log -1 --format=%s base 2>/dev/null)" "$out"
 elif out=$(git -C "$QW" am -q "${qpatches[@]}" 2>&1) && [ ${#qpatches[@]} -gt 0 ]; then
 	ok "QEMU series (${#qpatches[@]} patches) applies with git am to $(git -C "$QT" log -1 --format=%s base)"
