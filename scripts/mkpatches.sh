@@ -1104,12 +1104,21 @@ dependency_note() {
 
 # vhost's ioctl range in ioctl-number.rst (it was never listed).
 ioctl_numbers() {
-	local f=$KT/Documentation/userspace-api/ioctl/ioctl-number.rst line fsl
+	local f=$KT/Documentation/userspace-api/ioctl/ioctl-number.rst line fsl hi ours
 
 	fsl=$(grep -nE '^0xAF  00-1F  linux/fsl_hypervisor.h' "$f" | cut -d: -f1)
 	[ -n "$fsl" ] || die "$f: no 0xAF line (Freescale hypervisor) to put vhost next to"
 	grep -q 'linux/vhost.h' "$f" && die "$f: lists linux/vhost.h already; update ioctl_numbers()"
-	line=$(printf '%-6s%-7s%-58s%s' 0xAF 00-85 linux/vhost.h 'vhost (vhost-net coalescing: 31-33) conflict!')
+	# The range vhost.h uses now, and the numbers the series adds.
+	nums() {
+		sed -nE 's/.*_IO[RW]*\(VHOST_VIRTIO, *0x([0-9A-Fa-f]+).*/\1/p' "$@" |
+			tr 'a-f' 'A-F' | while read -r x; do printf '%02X\n' "$((16#$x))"; done |
+			sort -u
+	}
+	hi=$(nums "$KT/include/uapi/linux/vhost.h" | tail -n1)
+	ours=$(nums "$NCOAL_ROOT/$VHOST_UAPI" | sed -n '1p;$p' | paste -sd- -)
+	[ -n "$hi" ] && [ -n "$ours" ] || die "no VHOST_VIRTIO ioctl numbers found"
+	line=$(printf '%-6s%-7s%-58s%s' 0xAF "00-$hi" linux/vhost.h "vhost (vhost-net coalescing: $ours) conflict!")
 	sed -i "${fsl}s/ *\$//; ${fsl}s/\$/ conflict!/" "$f"
 	sed -i "${fsl}a $line" "$f"
 }
