@@ -14,7 +14,7 @@
 
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-cd "$NCOAL_ROOT"
+cd "$NCOAL_ROOT" || exit 2
 
 pass=0
 fail=0

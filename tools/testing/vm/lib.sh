@@ -86,7 +86,9 @@ built_ident() {
 	modinfo -F ncoal "$NCOAL_BUILD/$1.ko"
 }
 
-# Load our vhost_net (replacing whatever is loaded) and its stock deps.
+# host_load_ours [PARAM=VALUE...]: load our vhost_net (replacing whatever
+# is loaded) and its stock deps.
+# shellcheck disable=SC2120 # callers may pass module parameters
 host_load_ours() {
 	modprobe -q vhost || return 1
 	modprobe -q tun || return 1
@@ -188,7 +190,7 @@ l2_postmortem() {
 	for d in /sys/kernel/debug/vhost_net/*-*; do
 		for r in rx tx; do
 			[ -e "$d/$r" ] || continue
-			echo "host $d/$r:" $(grep -E '^(state|packets|signals_(due|sent)|timer_fires):' "$d/$r")
+			echo "host $d/$r:" "$(grep -E '^(state|packets|signals_(due|sent)|timer_fires):' "$d/$r" | tr '\n' ' ')"
 		done
 	done
 }

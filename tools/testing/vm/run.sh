@@ -7,7 +7,7 @@
 # one kselftest TAP stream; each script's results are renumbered.
 
 set -u
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 2
 . ./lib.sh
 
 tests=()
