@@ -142,7 +142,7 @@ flood_in() {
 	r=$(l2 "cat /tmp/recv.out")
 	echo "recv $(kv received "$r")" > "$T/in_$m"
 	echo "lost $(kv lost "$r")" >> "$T/in_$m"
-	for k in g_irq_in g_ctxt g_busy g_udp_rcvbuf h_ctxt h_busy tap_drop h_sig_rx; do
+	for k in g_irq_in g_ctxt g_ksoftirqd_ctxt g_busy g_udp_rcvbuf h_ctxt h_busy tap_drop h_sig_rx; do
 		echo "$k $(delta "$T/in_$m.0" "$T/in_$m.1" $k)"
 	done >> "$T/in_$m"
 }
@@ -164,7 +164,7 @@ flood_out() {
 	snap "$p.1"
 	echo "recv $(kv received "$(cat "$p.recv")")" > "$p"
 	echo "lost $(kv lost "$(cat "$p.recv")")" >> "$p"
-	for k in g_tx_kicks g_irq_out g_ctxt g_busy h_ctxt h_busy h_sig_tx; do
+	for k in g_tx_kicks g_irq_out g_ctxt g_ksoftirqd_ctxt g_busy h_ctxt h_busy h_sig_tx; do
 		echo "$k $(delta "$p.0" "$p.1" $k)"
 	done >> "$p"
 }
@@ -254,6 +254,7 @@ both "  guest RX interrupts/s" in_ps g_irq_in
 both "  guest RX interrupts/packet" in_per g_irq_in
 both "  host RX signals/packet" in_per h_sig_rx
 both "  guest context switches/packet" in_per g_ctxt
+both "    of which ksoftirqd's" in_per g_ksoftirqd_ctxt
 both "  host (L1) context switches/packet" in_per h_ctxt
 both "  guest CPU us/packet (emulated)" in_cpu g_busy
 both "  host CPU us/packet (emulated)" in_cpu h_busy
@@ -264,6 +265,7 @@ both "  lost" out_val lost
 both "  guest kicks/packet" out_per g_tx_kicks
 both "  host TX-completion signals/packet" out_per h_sig_tx
 both "  guest context switches/packet" out_per g_ctxt
+both "    of which ksoftirqd's" out_per g_ksoftirqd_ctxt
 both "  host (L1) context switches/packet" out_per h_ctxt
 echo "low rate and bulk"
 SEC=

@@ -180,6 +180,8 @@ guest_reload() {
 #   udp_in, udp_err, udp_rcvbuf  UDP datagrams received, in error, of
 #                    which dropped on a full socket buffer (/proc/net/snmp)
 #   softnet_drop     packets the backlog dropped (/proc/net/softnet_stat)
+#   ksoftirqd_ctxt   context switches of the ksoftirqd threads: softirq
+#                    work the interrupt exit path left for a thread
 #   gstate           our coalescer's state (ours only)
 GUEST_COUNTERS='{
 awk "/virtio[0-9]+-input/ { for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) a += \$i }
@@ -195,6 +197,13 @@ awk "/^Udp:/ && !h { for (i = 1; i <= NF; i++) f[i] = \$i; h = 1; next }
            print \"udp_rcvbuf=\" v[\"RcvbufErrors\"] + 0 }" /proc/net/snmp
 d=0; while read -r _ x _; do d=$((d + 0x$x)); done < /proc/net/softnet_stat
 echo "softnet_drop=$d"
+k=0; for p in /proc/[0-9]*; do
+	read -r c 2>/dev/null < $p/comm || continue
+	case $c in ksoftirqd/*)
+		k=$((k + $(awk "/ctxt_switches/ { s += \$2 } END { print s + 0 }" $p/status))) ;;
+	esac
+done
+echo "ksoftirqd_ctxt=$k"
 [ -r /sys/class/net/eth0/virtio_coalesce/state ] &&
 	echo "gstate=$(cat /sys/class/net/eth0/virtio_coalesce/state)"
 true; }'
