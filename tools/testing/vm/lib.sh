@@ -224,7 +224,7 @@ l2_start() {
 	# Out of the job table: a caller's bare "wait" must not wait for it.
 	disown $launcher
 	SECONDS=0
-	while [ $SECONDS -lt 120 ]; do
+	while [ $SECONDS -lt 240 ]; do
 		if grep -q NCOAL_L2_READY $L2_DIR/serial.log &&
 		   l2 -t 3 true >/dev/null 2>&1; then
 			log "guest up after $SECONDS s ($(grep -o 'driver=.*' $L2_DIR/serial.log))"
