@@ -10,6 +10,15 @@
 # 1,000 pps and the traffic runs at 300 pps (below) and 3,000 pps
 # (above). Results are ratios to coalescing off in the same boot, plus
 # exact engine invariants; no absolute times are judged.
+#
+# A loaded test host cannot always keep the driver's pace: a driver that
+# falls behind catches up in bursts, and one that cannot reach 3,000 pps
+# never crosses the threshold. So the run below the threshold samples
+# the rate over 1 s (a burst is averaged out), and the run above it
+# takes its threshold and delay from the rate the coalescing-off run
+# really sent: threshold at most half of it, a window that holds about
+# three packets (1000 us at 3,000 pps). Each verdict says which rate
+# the engine measured.
 
 . "$(dirname "$0")/../lib.sh"
 ksft_begin
@@ -52,15 +61,15 @@ echo 1 > $P/rx_batch_wakeups
 
 for dir in rx tx; do
 	# Below the threshold: the gate stays closed, nothing is held.
-	run ${dir}_low_off -m $dir -r 300 -d 2 -c "$dir:0:64:$THR:100" &&
-	run ${dir}_low_on -m $dir -r 300 -d 2 -c "$dir:1000:64:$THR:100"
+	run ${dir}_low_off -m $dir -r 300 -d 3 -c "$dir:0:64:$THR:1000" &&
+	run ${dir}_low_on -m $dir -r 300 -d 3 -c "$dir:1000:64:$THR:1000"
 	low_ok() {
 		local s=${dir}_low_on o=${dir}_low_off r
 
 		[ "$(v $s ${dir}_coal_state)" = 1 ] ||
-			fail "state $(v $s ${dir}_coal_state), want 1 (idle)"
+			fail "state $(v $s ${dir}_coal_state), want 1 (idle); engine measured $(v $s ${dir}_coal_rate) pps"
 		[ "$(v $s ${dir}_coal_signals_deferred)" = 0 ] ||
-			fail "$(v $s ${dir}_coal_signals_deferred) signals deferred below the threshold"
+			fail "$(v $s ${dir}_coal_signals_deferred) signals deferred below the threshold ($(v $s ${dir}_coal_activations) activations; driver sent $(v $s ${dir}_send_rate) pps)"
 		[ "$(v $s ${dir}_coal_signals_sent)" = "$(v $s ${dir}_coal_signals_due)" ] ||
 			fail "sent != due below the threshold"
 		[ "$(v $s ${dir}_lost)" = 0 ] || fail "lost $(v $s ${dir}_lost)"
@@ -74,13 +83,19 @@ for dir in rx tx; do
 	check "$dir below threshold (300 pps < $THR): gate idle, every due signal sent at once, no loss" low_ok
 
 	# Above the threshold: at most about one signal per window.
-	run ${dir}_high_off -m $dir -r 3000 -d 3 -c "$dir:0:64:$THR:100" &&
-	run ${dir}_high_on -m $dir -r 3000 -d 3 -c "$dir:1000:64:$THR:100"
+	run ${dir}_high_off -m $dir -r 3000 -d 3 -c "$dir:0:64:$THR:100"
+	# What the rig really sent decides the threshold and the window.
+	got=$(v ${dir}_high_off ${dir}_send_rate)
+	thr=$(awk -v g="${got:-0}" -v t=$THR 'BEGIN{printf "%d", g / 2 < t ? g / 2 : t}')
+	us=$(awk -v g="${got:-0}" 'BEGIN{u = g > 0 ? 3e6 / g : 1000; printf "%d", u < 1000 ? 1000 : u}')
+	[ "$thr" -ge 1 ] || thr=1
+	run ${dir}_high_on -m $dir -r 3000 -d 3 -c "$dir:$us:64:$thr:100"
 	high_ok() {
 		local s=${dir}_high_on o=${dir}_high_off r sent win ff
 
+		log "$dir: the off run sent $got pps: threshold $thr pps, $us us windows; on run sent $(v $s ${dir}_send_rate) pps, engine measured $(v $s ${dir}_coal_rate) pps"
 		[ "$(v $s ${dir}_coal_state)" = 2 ] ||
-			fail "state $(v $s ${dir}_coal_state), want 2 (active)"
+			fail "state $(v $s ${dir}_coal_state), want 2 (active) at a measured $(v $s ${dir}_coal_rate) pps >= $thr"
 		[ "$(v $s ${dir}_lost)" = 0 ] || fail "lost $(v $s ${dir}_lost)"
 		[ "$(v $s ${dir}_unsignalled)" = 0 ] ||
 			fail "$(v $s ${dir}_unsignalled) used buffers never signalled"
@@ -88,9 +103,9 @@ for dir in rx tx; do
 			-v b="$(v $o ${dir}_signals_per_pkt)" 'BEGIN{printf "%.2f", a / b}')
 		sent=$(v $s ${dir}_coal_signals_sent)
 		ff=$(v $s ${dir}_coal_frame_flushes)
-		# windows of 1000 us in the run, with 20% for the rate ramp
-		win=$(awk -v t="$(v $s elapsed_s)" 'BEGIN{printf "%d", t * 1000 * 1.2 + 10}')
-		log "$dir 3000 pps, 1000 us: signals/pkt off $(v $o ${dir}_signals_per_pkt), on $(v $s ${dir}_signals_per_pkt) (ratio $r); sent $sent, windows <= $win, frame flushes $ff, timer fires $(v $s ${dir}_coal_timer_fires)"
+		# windows of $us us in the run, with 20% for the rate ramp
+		win=$(awk -v t="$(v $s elapsed_s)" -v u="$us" 'BEGIN{printf "%d", t * 1e6 / u * 1.2 + 10}')
+		log "$dir $(v $s ${dir}_send_rate) pps, $us us: signals/pkt off $(v $o ${dir}_signals_per_pkt), on $(v $s ${dir}_signals_per_pkt) (ratio $r); sent $sent, windows <= $win, frame flushes $ff, timer fires $(v $s ${dir}_coal_timer_fires)"
 		fcmp "$r < 0.9" || fail "signals/pkt ratio $r, want < 0.9"
 		if [ $dir = rx ]; then
 			# wakeup batching: measured, and it must engage
@@ -101,7 +116,7 @@ for dir in rx tx; do
 		[ "$sent" -le $((win + ff)) ] ||
 			fail "$sent signals > $win windows + $ff frame flushes"
 	}
-	check "$dir above threshold (3000 pps): fewer signals, <= 1 per window, no loss" high_ok
+	check "$dir above threshold (offered 3000 pps): fewer signals, <= 1 per window, no loss" high_ok
 done
 
 # The frame bound flushes before the timer when frames arrive fast.
