@@ -62,7 +62,7 @@ demo: modules tools
 	@scripts/demo.sh
 
 # Long: stock vs ours, Documentation/benchmarks/results.rst (BENCH_ARGS=...)
-bench: modules tools
+bench: modules tools qemu
 	@tools/bench/bench.sh $(BENCH_ARGS)
 
 bench-host: modules tools

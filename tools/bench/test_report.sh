@@ -303,6 +303,17 @@ check "guest rst: summary table, ratios and values per comparator" eval '
 	summary_row both | grep -q "^×0.22|" &&
 	summary_row both | grep -q "|8,000|\$" &&
 	summary_row stock | grep -q "^1.00|"'
+thesis_row() { # quantity: its cells in the thesis table
+	awk -v n="$1" '/^The thesis and this run/ { on = 1 }
+	     on && /^\.\. list-table::/ { t = 1 }
+	     t && $0 == "   * - " n { r = 1; next }
+	     r && /^     - / { sub(/^     - /, ""); printf "%s|", $0; next }
+	     r { exit }' "$GR"
+}
+check "guest rst: the thesis's numbers next to ours (change vs stock)" eval '
+	want irqs "$(thesis_row "guest interrupts")" "-31%|-78% [-80%, -70%]|guest-flood rx 3,000 pps|" &&
+	want synflood "$(thesis_row "network degradation under a SYN flood")" \
+		"42% -> <1%|300% -> 100% (RTT p50 under flood / without, - 1)|guest-synflood syn 1,000 SYN/s|"'
 R_SAVE=$R; R=$GR
 check "guest rst: the emulation scaling next to every table" scaling_next_to_tables
 R=$R_SAVE

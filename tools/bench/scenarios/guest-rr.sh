@@ -3,12 +3,12 @@
 # Scenario "guest-rr": request/response latency between L1 (sockperf
 # client) and the guest (sockperf server, UDP, 14-byte messages), every
 # comparator in the same L1 boot. The rate column picks the mode:
-#   R < 1000   ping-pong at R requests/s (below the 1,000 pps gate:
+#   R < 300    ping-pong at R requests/s (below the 300 pps gate:
 #              ours must behave like stock)
 #   0 ("max")  ping-pong as fast as it goes: one request in flight, so
 #              the rate is 1/RTT (under TCG a few hundred per second,
 #              which may stay below the gate)
-#   R >= 1000  under-load at R requests/s, every request answered
+#   R >= 300   under-load at R requests/s, every request answered
 #              (--reply-every 1): many in flight, above the gate
 # Latency is the full round trip (--full-rtt) over the valid part of the
 # run (sockperf drops its 400 ms warm-up); transactions/s are replies per
@@ -34,7 +34,7 @@ rr_once() {
 	command -v sockperf >/dev/null || { echo "sockperf not installed (make deps)" >&2; return 1; }
 	if [ "$rate" = 0 ]; then
 		mode=pp; args=(ping-pong --mps max)
-	elif [ "$rate" -lt 1000 ]; then
+	elif [ "$rate" -lt "$GUEST_THRESHOLD" ]; then
 		mode=pp; args=(ping-pong --mps "$rate")
 	else
 		mode=ul; args=(under-load --mps "$rate" --reply-every 1)
