@@ -20,15 +20,33 @@
  *                                whose device-readable part is the bytes
  *                                HEX ("-": none) and whose device-writable
  *                                part is INLEN bytes before the ack byte;
- *                                read "status=S answer=HEX" (S: the ack
- *                                byte, 0 OK, 1 ERR; 255: no answer)
+ *                                read "status=S used=N answer=HEX" (S: the
+ *                                last byte, where the ack goes, 0 OK,
+ *                                1 ERR, 255: no answer; N: the bytes the
+ *                                device says it wrote; the writable part
+ *                                is filled with 0xff before sending)
+ *   ctrlq_inject/<dev>/traffic   write "TX_PPS RX": a kernel thread sends
+ *                                TX_PPS small frames per second on the
+ *                                transmit queue and, with RX 1, keeps the
+ *                                receive queue full of buffers, recycling
+ *                                what the device fills; "0 0" stops it.
+ *                                Read: "tx_pps=R rx_on=B tx=N tx_done=N
+ *                                rx=N" (frames sent, completed, received).
+ *                                The thread polls both queues (no
+ *                                interrupts); the control queue has one.
+ *
+ * After a command the device does not answer within 5 s, the device is
+ * left alone (its buffers may still be in use): every later command
+ * fails with EIO.
  *
  * Test code: no attempt at performance, one command at a time.
  */
+#include <linux/completion.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/hex.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
@@ -42,23 +60,48 @@
 #define CI_F_NOTF_COAL_SYNC	58
 #define CI_MAX_BYTES		256
 #define CI_TIMEOUT_MS		5000
+#define CI_RX_BUF		1536	/* header and a full frame, no GSO */
+#define CI_RX_MAX		256
+#define CI_FRAME_LEN		(12 + 60) /* virtio_net_hdr_v1, minimal frame */
 
 struct ci_dev {
 	struct virtio_device *vdev;
 	struct virtqueue *cvq;
 	struct dentry *dir;
 	struct mutex lock;		/* one command at a time */
+	struct completion done;		/* the control queue's interrupt */
 	/* DMA-safe buffers for the command in flight. */
 	struct virtio_net_ctrl_hdr *hdr;
 	u8 *out;
 	u8 *in;				/* answer, then the ack byte */
 	/* Last result, for reads of cmd. */
 	int status;
+	unsigned int used;
 	unsigned int answer_len;
 	u8 answer[CI_MAX_BYTES];
+	/* A command went unanswered: the control queue is not ours now. */
+	bool stuck;
+	/* Traffic on the RX and TX queues, see ci_traffic_fn(). */
+	struct virtqueue *rvq, *tvq;
+	struct task_struct *traffic;
+	struct mutex traffic_lock;	/* starts and stops @traffic */
+	unsigned int tx_pps;
+	bool rx_on;
+	u8 *frame;
+	void *rx_bufs[CI_RX_MAX];
+	unsigned int rx_nbufs;
+	bool rx_posted;
+	atomic64_t tx_sent, tx_done, rx;
 };
 
 static struct dentry *ci_root;
+
+static void ci_cvq_done(struct virtqueue *vq)
+{
+	struct ci_dev *d = vq->vdev->priv;
+
+	complete(&d->done);
+}
 
 static int ci_send(struct ci_dev *d, u8 class, u8 cmd, unsigned int out_len,
 		   unsigned int in_len)
@@ -77,23 +120,31 @@ static int ci_send(struct ci_dev *d, u8 class, u8 cmd, unsigned int out_len,
 	sg_init_one(&in, d->in, in_len + 1);
 	sgs[n] = &in;
 
+	if (d->stuck)
+		return -EIO;
 	d->hdr->class = class;
 	d->hdr->cmd = cmd;
 	memset(d->in, 0xff, in_len + 1);
+	reinit_completion(&d->done);
 	ret = virtqueue_add_sgs(d->cvq, sgs, n, 1, d, GFP_KERNEL);
 	if (ret)
 		return ret;
-	if (!virtqueue_kick(d->cvq))
+	if (!virtqueue_kick(d->cvq)) {
+		d->stuck = true;
 		return -EIO;
+	}
 	deadline = jiffies + msecs_to_jiffies(CI_TIMEOUT_MS);
 	while (!virtqueue_get_buf(d->cvq, &len)) {
-		if (virtqueue_is_broken(d->cvq))
-			return -EIO;
-		if (time_after(jiffies, deadline))
-			return -ETIMEDOUT;
-		usleep_range(100, 200);
+		if (virtqueue_is_broken(d->cvq) ||
+		    time_after(jiffies, deadline)) {
+			d->stuck = true;
+			return virtqueue_is_broken(d->cvq) ? -EIO : -ETIMEDOUT;
+		}
+		/* The interrupt, or a look now and then should it get lost. */
+		wait_for_completion_timeout(&d->done, msecs_to_jiffies(10));
 	}
 	d->status = d->in[in_len];
+	d->used = len;
 	d->answer_len = in_len;
 	memcpy(d->answer, d->in, in_len);
 	return 0;
@@ -110,6 +161,7 @@ static ssize_t ci_cmd_write(struct file *f, const char __user *ubuf,
 	/* Whatever happens below, the last result is no longer valid. */
 	mutex_lock(&d->lock);
 	d->status = 255;
+	d->used = 0;
 	d->answer_len = 0;
 	mutex_unlock(&d->lock);
 
@@ -151,8 +203,8 @@ static int ci_cmd_show(struct seq_file *m, void *v)
 	struct ci_dev *d = m->private;
 
 	mutex_lock(&d->lock);
-	seq_printf(m, "status=%d answer=%*phN\n", d->status, d->answer_len,
-		   d->answer);
+	seq_printf(m, "status=%d used=%u answer=%*phN\n", d->status, d->used,
+		   d->answer_len, d->answer);
 	mutex_unlock(&d->lock);
 	return 0;
 }
@@ -171,6 +223,171 @@ static const struct file_operations ci_cmd_fops = {
 	.release = single_release,
 };
 
+/* Give every free RX buffer to the device; true if any was added. */
+static bool ci_rx_fill(struct ci_dev *d, void *buf)
+{
+	struct scatterlist sg;
+
+	sg_init_one(&sg, buf, CI_RX_BUF);
+	return !virtqueue_add_inbuf(d->rvq, &sg, 1, buf, GFP_KERNEL);
+}
+
+/* Frames paced at tx_pps, received buffers recycled; polls every ms. */
+static int ci_traffic_fn(void *arg)
+{
+	struct ci_dev *d = arg;
+	unsigned int pps = 0, len, i;
+	u64 start = 0, base = 0;
+	struct scatterlist sg;
+	bool kick;
+	void *buf;
+
+	/* Once: a restarted thread finds them with the device. */
+	if (d->rx_on && !d->rx_posted) {
+		for (i = 0; i < d->rx_nbufs; i++)
+			ci_rx_fill(d, d->rx_bufs[i]);
+		d->rx_posted = true;
+		virtqueue_kick(d->rvq);
+	}
+	while (!kthread_should_stop()) {
+		kick = false;
+		while (d->rx_on && (buf = virtqueue_get_buf(d->rvq, &len))) {
+			atomic64_inc(&d->rx);
+			kick |= ci_rx_fill(d, buf);
+		}
+		if (kick)
+			virtqueue_kick(d->rvq);
+
+		while (virtqueue_get_buf(d->tvq, &len))
+			atomic64_inc(&d->tx_done);
+		if (READ_ONCE(d->tx_pps) != pps) {
+			pps = READ_ONCE(d->tx_pps);
+			start = ktime_get_ns();
+			base = atomic64_read(&d->tx_sent);
+		}
+		kick = false;
+		while (pps && atomic64_read(&d->tx_sent) - base <
+		       div_u64((ktime_get_ns() - start) * pps, NSEC_PER_SEC)) {
+			sg_init_one(&sg, d->frame, CI_FRAME_LEN);
+			if (virtqueue_add_outbuf(d->tvq, &sg, 1, d->frame,
+						 GFP_KERNEL))
+				break;	/* ring full: later */
+			atomic64_inc(&d->tx_sent);
+			kick = true;
+		}
+		if (kick)
+			virtqueue_kick(d->tvq);
+		usleep_range(1000, 1200);
+	}
+	return 0;
+}
+
+/* Stop the traffic thread; the caller then resets the device. */
+static void ci_traffic_stop(struct ci_dev *d)
+{
+	if (!d->traffic)
+		return;
+	kthread_stop(d->traffic);
+	d->traffic = NULL;
+}
+
+static ssize_t ci_traffic_write(struct file *f, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct ci_dev *d = file_inode(f)->i_private;
+	unsigned int pps, rx;
+	char buf[32];
+	int ret = 0;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%u %u", &pps, &rx) != 2 || rx > 1)
+		return -EINVAL;
+
+	mutex_lock(&d->traffic_lock);
+	WRITE_ONCE(d->tx_pps, pps);
+	if (!pps && !rx) {
+		/* The posted RX buffers stay with the device until reset. */
+		ci_traffic_stop(d);
+	} else if (!d->traffic) {
+		d->rx_on = rx;
+		d->traffic = kthread_run(ci_traffic_fn, d, "ctrlq_inject/%s",
+					 dev_name(&d->vdev->dev));
+		if (IS_ERR(d->traffic)) {
+			ret = PTR_ERR(d->traffic);
+			d->traffic = NULL;
+		}
+	} else if (rx != d->rx_on) {
+		ret = -EBUSY;	/* RX is chosen when the thread starts */
+	}
+	mutex_unlock(&d->traffic_lock);
+	return ret ? ret : count;
+}
+
+static int ci_traffic_show(struct seq_file *m, void *v)
+{
+	struct ci_dev *d = m->private;
+
+	seq_printf(m, "tx_pps=%u rx_on=%d tx=%lld tx_done=%lld rx=%lld\n",
+		   READ_ONCE(d->tx_pps), d->traffic ? d->rx_on : 0,
+		   atomic64_read(&d->tx_sent), atomic64_read(&d->tx_done),
+		   atomic64_read(&d->rx));
+	return 0;
+}
+
+static int ci_traffic_open(struct inode *inode, struct file *f)
+{
+	return single_open(f, ci_traffic_show, inode->i_private);
+}
+
+static const struct file_operations ci_traffic_fops = {
+	.owner = THIS_MODULE,
+	.open = ci_traffic_open,
+	.read = seq_read,
+	.write = ci_traffic_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/* Buffers for the traffic thread: one TX frame, the RX buffers. */
+static int ci_traffic_alloc(struct ci_dev *d)
+{
+	static const u8 dst[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
+	unsigned int i, n = min(virtqueue_get_vring_size(d->rvq), CI_RX_MAX);
+	u8 *eth;
+
+	/* virtio_net_hdr_v1 all zero; to nobody, of an unused EtherType. */
+	d->frame = kzalloc(CI_FRAME_LEN, GFP_KERNEL);
+	if (!d->frame)
+		return -ENOMEM;
+	eth = d->frame + 12;
+	memcpy(eth, dst, ETH_ALEN);
+	memcpy(eth + ETH_ALEN, dst, ETH_ALEN);
+	eth[ETH_ALEN + 5] = 0x02;
+	eth[2 * ETH_ALEN] = 0x88;	/* ETH_P_802_EX1, local experimental */
+	eth[2 * ETH_ALEN + 1] = 0xb5;
+	for (i = 0; i < n; i++) {
+		d->rx_bufs[i] = kmalloc(CI_RX_BUF, GFP_KERNEL);
+		if (!d->rx_bufs[i])
+			return -ENOMEM;
+		d->rx_nbufs++;
+	}
+	return 0;
+}
+
+static void ci_traffic_free(struct ci_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->rx_nbufs; i++)
+		kfree(d->rx_bufs[i]);
+	d->rx_nbufs = 0;
+	kfree(d->frame);
+}
+
 static int ci_features_show(struct seq_file *m, void *v)
 {
 	struct ci_dev *d = m->private;
@@ -183,9 +400,9 @@ DEFINE_SHOW_ATTRIBUTE(ci_features);
 static int ci_probe(struct virtio_device *vdev)
 {
 	struct virtqueue_info info[3] = {
-		{ .name = "rx-unused" },
-		{ .name = "tx-unused" },
-		{ .name = "control" },
+		{ .name = "rx" },
+		{ .name = "tx" },
+		{ .name = "control", .callback = ci_cvq_done },
 	};
 	struct virtqueue *vqs[3];
 	struct ci_dev *d;
@@ -204,6 +421,8 @@ static int ci_probe(struct virtio_device *vdev)
 		goto err_free;
 	}
 	mutex_init(&d->lock);
+	init_completion(&d->done);
+	mutex_init(&d->traffic_lock);
 	d->vdev = vdev;
 	d->status = 255;
 	vdev->priv = d;
@@ -211,16 +430,25 @@ static int ci_probe(struct virtio_device *vdev)
 	ret = virtio_find_vqs(vdev, 3, vqs, info, NULL);
 	if (ret)
 		goto err_free;
+	d->rvq = vqs[0];
+	d->tvq = vqs[1];
 	d->cvq = vqs[2];
+	ret = ci_traffic_alloc(d);
+	if (ret)
+		goto err_del;
 	virtio_device_ready(vdev);
 
 	d->dir = debugfs_create_dir(dev_name(&vdev->dev), ci_root);
 	debugfs_create_file("cmd", 0600, d->dir, d, &ci_cmd_fops);
 	debugfs_create_file("features", 0400, d->dir, d, &ci_features_fops);
+	debugfs_create_file("traffic", 0600, d->dir, d, &ci_traffic_fops);
 	dev_info(&vdev->dev, "ctrlq_inject: features %llx\n", vdev->features);
 	return 0;
 
+err_del:
+	vdev->config->del_vqs(vdev);
 err_free:
+	ci_traffic_free(d);
 	kfree(d->in);
 	kfree(d->out);
 	kfree(d->hdr);
@@ -233,8 +461,10 @@ static void ci_remove(struct virtio_device *vdev)
 	struct ci_dev *d = vdev->priv;
 
 	debugfs_remove(d->dir);
+	ci_traffic_stop(d);
 	virtio_reset_device(vdev);
 	vdev->config->del_vqs(vdev);
+	ci_traffic_free(d);
 	kfree(d->in);
 	kfree(d->out);
 	kfree(d->hdr);
