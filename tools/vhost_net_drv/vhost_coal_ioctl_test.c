@@ -35,44 +35,20 @@
 
 #include <linux/vhost.h>
 
-#include <linux/vhost_net_coalesce.h>	/* ours, from include/uapi */
+#include "coal_test.h"	/* paths, limits, diag, errname, parameters */
 
 #define KSFT_PASS	0
 #define KSFT_FAIL	1
 #define KSFT_SKIP	4
 
-#define DEV_PATH	"/dev/vhost-net"
-#define PARAM_DIR	"/sys/module/vhost_net/parameters"
-
 #define NRINGS		2	/* VHOST_NET_VQ_RX, VHOST_NET_VQ_TX */
 #define RING_RX		0
 #define RING_TX		1
-
-/* Hard limits of net_coalesce.c (not tunable). */
-#define RATE_LIMIT	100000000u
-#define INTERVAL_MIN	10u
-#define INTERVAL_MAX	60000u
-
-#define F_DEFAULT	VHOST_VRING_COALESCE_F_DEFAULT
-#define F_CLAMP		VHOST_VRING_COALESCE_F_CLAMP
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* ------------------------------------------------------------------ */
 /* Diagnostics                                                          */
 
 static char skip_why[256];
-
-static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-}
 
 static int __attribute__((format(printf, 1, 2))) skip(const char *fmt, ...)
 {
@@ -82,21 +58,6 @@ static int __attribute__((format(printf, 1, 2))) skip(const char *fmt, ...)
 	vsnprintf(skip_why, sizeof(skip_why), fmt, ap);
 	va_end(ap);
 	return KSFT_SKIP;
-}
-
-static const char *errname(int e)
-{
-	switch (e) {
-	case 0: return "success";
-	case EPERM: return "EPERM";
-	case EINVAL: return "EINVAL";
-	case ERANGE: return "ERANGE";
-	case EFAULT: return "EFAULT";
-	case ENOTTY: return "ENOTTY";
-	case EBUSY: return "EBUSY";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	default: return strerror(e);
-	}
 }
 
 static const char *state_name(uint32_t s)
@@ -160,26 +121,7 @@ static bool params_bad;		/* a read failed: the values are unknown */
 
 static int param_read(int i, unsigned int *v)
 {
-	char path[256], buf[64], *end;
-	unsigned long val;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", PARAM_DIR, param_names[i]);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? errno : EIO;
-	buf[n] = '\0';
-	errno = 0;
-	val = strtoul(buf, &end, 10);
-	if (errno || end == buf || val > UINT32_MAX)
-		return EIO;
-	*v = val;
-	return 0;
+	return coal_param_read(param_names[i], v);
 }
 
 /* The current value of a parameter (0 and params_bad set on failure). */
@@ -200,18 +142,7 @@ static unsigned int pv(int i)
 /* Write a parameter; returns 0 or the errno of the write. */
 static int param_write(int i, unsigned int v)
 {
-	char path[256], buf[32];
-	int fd, len, e = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", PARAM_DIR, param_names[i]);
-	len = snprintf(buf, sizeof(buf), "%u\n", v);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	if (write(fd, buf, len) != len)
-		e = errno ? errno : EIO;
-	close(fd);
-	return e;
+	return coal_param_write(param_names[i], v);
 }
 
 /* Write a parameter and report failure as a diagnostic. */
