@@ -39,6 +39,7 @@ tools: deps
 	@$(MAKE) -s -C tools/udpflood O=$(BUILD)
 	@$(MAKE) -s -C tools/coalnl O=$(BUILD)
 	@$(MAKE) -s -C tools/testing/vm/ctrlq_inject NCOAL_BUILD=$(BUILD) >/dev/null
+	@$(MAKE) -s -C tools/testing/fuzz O=$(BUILD)
 
 # QEMU 7.2 with our relay (Debian's source + tools/qemu/patches), cached
 qemu: deps
