@@ -241,7 +241,10 @@ static bool vnc_reload(struct vhost_net_coal *c)
 		return false;
 	c->gen = gen;
 	vnc_effective(c, &p);
-	return ncoal_set_params(&c->eng, &p);
+	if (!ncoal_set_params(&c->eng, &p))
+		return false;
+	c->flushes++;
+	return true;
 }
 
 /**
@@ -401,6 +404,7 @@ void vhost_net_coal_init(struct vhost_net_coal *c, struct vhost_virtqueue *vq,
 	c->force = false;
 	c->sock_deferred = false;
 	c->sock_defers = 0;
+	c->flushes = 0;
 	c->gen = atomic_read(&vnc_gen);
 	vnc_defaults(index, &p);
 	ncoal_init(&c->eng, &p, ktime_get_ns());
@@ -423,6 +427,7 @@ void vhost_net_coal_stop(struct vhost_net_coal *c)
 	/* The caller detached the backend; its poll is stopped anyway. */
 	c->sock_deferred = false;
 	if (ncoal_flush(&c->eng)) {
+		c->flushes++;
 		trace_vhost_net_coal_flush(c, c->index, "stop");
 		vnc_kick_work(c);
 	}
@@ -445,6 +450,7 @@ void vhost_net_coal_reset(struct vhost_net_coal *c)
 	c->force = false;
 	c->sock_deferred = false;
 	c->sock_defers = 0;
+	c->flushes = 0;
 	c->gen = atomic_read(&vnc_gen);
 	vnc_defaults(c->index, &p);
 	ncoal_init(&c->eng, &p, ktime_get_ns());
@@ -526,6 +532,7 @@ static long vnc_set(struct vhost_net_coal *c, struct vhost_vring_coalesce *vc)
 	c->gen = atomic_read(&vnc_gen);
 	vnc_effective(c, &p);
 	if (ncoal_set_params(&c->eng, &p)) {
+		c->flushes++;
 		trace_vhost_net_coal_flush(c, c->index, "reconfigure");
 		vnc_kick_work(c);
 	}
@@ -640,17 +647,29 @@ static const char * const vnc_state_names[] = {
 	[NCOAL_STATE_ACTIVE] = "active",
 };
 
+/*
+ * Besides the ioctl's counters: "pending", the used buffers whose signal
+ * is held right now, and "flushes"; read together under the ring's mutex,
+ * signals_sent = signals_due - signals_deferred + timer_fires + flushes,
+ * and a ring that saw no new buffers for longer than its usecs has
+ * nothing pending: a held signal that never goes out shows as pending
+ * that stays.
+ */
 static int vnc_debugfs_show(struct seq_file *m, void *v)
 {
 	struct vhost_net_coal *c = m->private;
 	struct vhost_vring_coalesce_stats st;
 	struct vhost_vring_coalesce vc;
+	u64 flushes;
+	u32 pending;
 
 	mutex_lock(&c->vq->mutex);
 	if (vnc_reload(c))
 		vnc_kick_work(c);
 	vnc_get(c, &vc);
 	vnc_stats(c, &st);
+	pending = ncoal_pending(&c->eng);
+	flushes = c->flushes;
 	mutex_unlock(&c->vq->mutex);
 
 	seq_printf(m, "source: %s\n", vc.flags ? "module parameters" :
@@ -664,6 +683,7 @@ static int vnc_debugfs_show(struct seq_file *m, void *v)
 		   st.packets, st.signals_due, st.signals_sent);
 	seq_printf(m, "signals_deferred: %llu\ntimer_fires: %llu\n",
 		   st.signals_deferred, st.timer_fires);
+	seq_printf(m, "flushes: %llu\npending: %u\n", flushes, pending);
 	seq_printf(m, "frame_flushes: %llu\nactivations: %llu\n",
 		   st.frame_flushes, st.activations);
 	seq_printf(m, "deactivations: %llu\nsock_defers: %llu\n",

@@ -38,6 +38,10 @@ struct dentry;
  *	(the engine already accounted for the signal)
  * @sock_deferred: @sock_poll was left off; the timer's work restarts it
  * @sock_defers: times the socket's wakeups were absorbed into a window
+ * @flushes: held signals sent because the ring stopped or its parameters
+ *	changed (the engine's true returns of ncoal_flush() and
+ *	ncoal_set_params()), so that signals_sent = signals_due -
+ *	signals_deferred + timer_fires + @flushes
  * @gen: module parameter generation @eng was last configured from
  * @index: ring index (VHOST_NET_VQ_RX or VHOST_NET_VQ_TX)
  */
@@ -52,6 +56,7 @@ struct vhost_net_coal {
 	bool force;
 	bool sock_deferred;
 	u64 sock_defers;
+	u64 flushes;
 	unsigned int gen;
 	unsigned int index;
 };
