@@ -11,6 +11,8 @@
 #   make install   our modules into /lib/modules/<kver>/updates (uninstall)
 #   make patches   the upstream series (kernel and QEMU) in build/patches
 #   make lint      every check netdev runs, on the series and our scripts
+#   make stress    the reliability tests (tests/5x, 6x) in their long
+#                  versions, with a summary table (long)
 #
 # KDIR (kernel build dir) and KSRC (matching kernel tree or linux-source
 # tarball) select another target kernel; see README.md.
@@ -20,7 +22,7 @@ BUILD ?= $(CURDIR)/build
 export NCOAL_BUILD := $(BUILD)
 
 .PHONY: all modules deps check demo bench bench-host unit checkpatch sparse \
-	vm-test tools qemu clean help install uninstall patches lint
+	vm-test tools qemu clean help install uninstall patches lint stress
 
 all: modules
 
@@ -68,6 +70,10 @@ bench: modules tools qemu
 
 bench-host: modules tools
 	@tools/bench/bench.sh --only host $(BENCH_ARGS)
+
+# Long: the reliability tests' long versions and a summary table
+stress: modules tools qemu
+	@tools/testing/vm/stress-run.sh
 
 install: modules
 	@scripts/install.sh install

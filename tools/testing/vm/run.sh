@@ -5,6 +5,8 @@
 # (scripts/vm -- tools/testing/vm/run.sh). TESTs are names of scripts in
 # tests/ without the number and .sh (default: all, in order). Output is
 # one kselftest TAP stream; each script's results are renumbered.
+# NCOAL_TEST_TIMEOUT: seconds a test script may take (default 600; the
+# long reliability runs of make stress take more).
 
 set -u
 cd "$(dirname "$0")" || exit 2
@@ -44,7 +46,7 @@ for t in "${tests[@]}"; do
 		"# ncoal-exit "*) rc=${line#\# ncoal-exit } ;;
 		*) echo "# $line" | sed 's/^# # /# /' ;;
 		esac
-	done < <(timeout 600 bash "$t" 2>&1; echo "# ncoal-exit $?")
+	done < <(timeout "${NCOAL_TEST_TIMEOUT:-600}" bash "$t" 2>&1; echo "# ncoal-exit $?")
 	if [ "$rc" != 0 ] && [ "$rc" != 4 ] && [ $fail -eq $f0 ]; then
 		n=$((n + 1)); fail=$((fail + 1))
 		echo "not ok $n $name: script exited with status $rc"
