@@ -173,10 +173,16 @@ for s in "${scen[@]}"; do
 	[[ "$s" == guest* ]] && o=20
 	dur_total=$(awk -v a="$dur_total" -v n="$n" -v d="$d" -v o="$o" 'BEGIN { printf "%d", a + n * (d + o) }')
 done
-# guest boots: one per rig and repetition (4 rigs, 60-150 s each)
-case " ${scen[*]} " in
-*" guest"*) dur_total=$((dur_total + 4 * 150 * BENCH_REPS)) ;;
-esac
+# guest boots: one per rig (second word of a setting) and repetition,
+# 60-150 s each
+rigs=$(for s in "${scen[@]}"; do
+	[[ "$s" == guest* ]] || continue
+	for n in $(bench_list "$s" SETTINGS); do
+		read -r _ r _ <<< "$(bench_setting "$s" "$n")"
+		echo "$r"
+	done
+done | sort -u | wc -l)
+dur_total=$((dur_total + rigs * 150 * BENCH_REPS))
 est=$((dur_total + 45))
 [ -n "$timeout" ] || timeout=$((2 * est + 600))
 

@@ -1031,29 +1031,37 @@ def guest_summary(r, cells, scens, nreps):
 
 # The thesis (R. Shea, SFU PhD thesis, 2016): its headline numbers, on
 # hardware, and where this report measures the same thing.
-#   (what, thesis, scenario, direction, rate pick, column, kind)
+#   (what, thesis, scenario, direction, column, kind), read at the rate
+#   matrix.sh names for the scenario (its regime), else the highest
 # kind "ratio": ours / stock as a change in %; "pair": stock's value and
 # ours side by side (degradation: the RTT under flood / without - 1).
 THESIS = [
-    ("guest interrupts", "-31%", "guest-flood", "rx", "top",
+    ("guest interrupts", "-31%", "guest-flood", "rx",
      "guest_irqs_per_pkt", "ratio"),
-    ("guest interrupts, guest to host", "-31%", "guest-flood", "tx", "top",
+    ("guest interrupts, guest to host", "-31%", "guest-flood", "tx",
      "guest_irqs_per_pkt", "ratio"),
-    ("context switches, guest", "-40%", "guest-flood", "rx", "top",
+    ("context switches, guest", "-40%", "guest-flood", "rx",
      "l2_ctxsw_per_pkt", "ratio"),
-    ("context switches, host", "-40%", "guest-flood", "rx", "top",
+    ("context switches, host", "-40%", "guest-flood", "rx",
      "l1_ctxsw_per_pkt", "ratio"),
     ("guest kicks (VM exits), guest to host", "(not given)", "guest-flood",
-     "tx", "top", "guest_tx_kicks_per_pkt", "ratio"),
+     "tx", "guest_tx_kicks_per_pkt", "ratio"),
     ("network degradation under a SYN flood", "42% -> <1%",
-     "guest-synflood", "syn", "top", "degradation_p50", "pair"),
+     "guest-synflood", "syn", "degradation_p50", "pair"),
     ("context switches under a SYN flood, guest", "-40%", "guest-synflood",
-     "syn", "top", "l2_ctxsw_per_pkt", "ratio"),
+     "syn", "l2_ctxsw_per_pkt", "ratio"),
     ("web requests/s", "(a figure, no single number)", "guest-web",
-     "http", "top", "rps", "ratio"),
+     "http", "rps", "ratio"),
     ("energy (CPU per packet stands in: no power meter)", "-12% to -32%",
-     "guest-flood", "rx", "top", "l1_cpu_us_per_pkt", "ratio"),
+     "guest-flood", "rx", "l1_cpu_us_per_pkt", "ratio"),
 ]
+
+
+def matrix_rate(meta, s):
+    """The rate matrix.sh names for scenario s (<S>_SWEEP_RATE, in the
+    run's meta), or None."""
+    named = meta.get(f"{s}_sweep_rate", "")
+    return int(named) if named.isdigit() else None
 
 
 def thesis_change(cells, c, b, col, kind):
@@ -1092,19 +1100,16 @@ def thesis_table(r, cells, scens, nreps, meta):
     """The thesis's headline numbers next to ours (synced where it ran,
     else both levels), each as the change against stock."""
     body = []
-    for what, theirs, sc, d, pick, col, kind in THESIS:
+    for what, theirs, sc, d, col, kind in THESIS:
         if sc not in scens:
             continue
         rates = sorted({c.rate for c in cells.values()
                         if c.scenario == sc and c.direction == d and c.rate})
         if not rates:
             continue
-        # the rate matrix.sh names for the scenario (its regime), else
-        # the highest
-        rate = rates[-1] if pick == "top" else rates[0]
-        named = meta.get(f"{sc}_sweep_rate", "")
-        if named.isdigit() and int(named) in rates:
-            rate = int(named)
+        rate = matrix_rate(meta, sc)
+        if rate not in rates:
+            rate = rates[-1]
         b = cells.get((sc, BASELINE, str(rate), d))
         if b is None:
             continue
@@ -1209,8 +1214,8 @@ def report_scenario(r, cells, rows, s, meta, args, out_files, nreps):
 
     # the buffer-time sweep at one rate
     sweep = args.sweep_rate
-    if sweep is None and meta.get(f"{s}_sweep_rate", "").isdigit():
-        sweep = int(meta[f"{s}_sweep_rate"])
+    if sweep is None:
+        sweep = matrix_rate(meta, s)
     if sweep is not None and sweep not in rates:
         sweep = None
     if sweep is None and rates:
@@ -1313,8 +1318,8 @@ def main():
                                   "rate, every setting, both directions"))
             rates = sorted({c.rate for c in cells.values() if c.scenario == s})
             sweep = args.sweep_rate
-            if sweep is None and meta.get(f"{s}_sweep_rate", "").isdigit():
-                sweep = int(meta[f"{s}_sweep_rate"])
+            if sweep is None:
+                sweep = matrix_rate(meta, s)
             if sweep not in rates and rates:
                 sweep = rates[0]
             if sweep is not None and info.get("sweep", True):

@@ -165,7 +165,8 @@ guest_rig() {
 	l2_stop
 	rig_is_ours "$rig" || { mod=stock; stock=stock; }
 	bench_module "$mod" || return 1
-	# the cap first: the guest's sync command at probe is clamped to it
+	# the cap first, once per boot: the guest's sync command at probe
+	# is clamped to it, and so are guest_apply's delays
 	if [ "$mod" = ours ]; then
 		echo $GUEST_MAX_USECS > $HOST_PARAMS/coalesce_max_usecs || return 1
 	fi
@@ -206,7 +207,6 @@ guest_apply() {
 	local n=${GS_NAPI%%:*} ns=${GS_NAPI#*:} g=""
 
 	if [ "$GS_HOSTMOD" = ours ]; then
-		echo $GUEST_MAX_USECS > $HOST_PARAMS/coalesce_max_usecs &&
 		echo "$GUEST_INTERVAL_MS" > $HOST_PARAMS/coalesce_rate_interval_ms &&
 		echo "$GUEST_THRESHOLD" > $HOST_PARAMS/coalesce_rate_threshold &&
 		echo "$GUEST_HOST_FRAMES" > $HOST_PARAMS/rx_max_coalesced_frames &&
