@@ -4,7 +4,11 @@
 # Install every Debian package the project needs. Idempotent: packages
 # already installed are not touched, so a second run costs a second.
 # The 6.12 kernel packages are the meta packages; the concrete version is
-# whatever the archive carries today.
+# whatever the archive carries today, with the source pinned to the
+# headers' version: the security archive publishes linux-source a day or
+# more before the matching image and headers (seen: source 6.12.118 while
+# image and headers were 6.12.117), and a module built from one against
+# the other is refused by scripts/build.sh.
 
 set -euo pipefail
 
@@ -35,14 +39,33 @@ for p in "${PKGS[@]}"; do
 	fi
 done
 
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+
+# pin_source: linux-source-6.12 at the version of the installed headers.
+pin_source() {
+	local hv sv
+
+	hv=$(dpkg-query -W -f='${Version}' linux-headers-6.12-amd64 2>/dev/null) ||
+		return 0
+	sv=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) || sv=
+	[ "$hv" = "$sv" ] && return 0
+	echo "deps: linux-source-6.12 ${sv:-missing}, headers $hv: installing the source at $hv"
+	$SUDO apt-get install -y -q --no-install-recommends --allow-downgrades \
+		"linux-source-6.12=$hv" || {
+		echo "deps: the archive has no linux-source-6.12 $hv; set KSRC to a matching source (README.md)" >&2
+		return 1
+	}
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+	pin_source
 	echo "deps: all ${#PKGS[@]} packages present"
 	exit 0
 fi
 
 echo "deps: installing ${missing[*]}"
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+pin_source
