@@ -174,6 +174,7 @@ l2_postmortem() {
 	local from k
 
 	from=$(wc -l < $L2_DIR/serial.log)
+	l2_cpu_view
 	if [ -S "$L2_MON" ]; then
 		for k in w l; do
 			printf 'sendkey alt-sysrq-%s\n' $k |
@@ -186,6 +187,7 @@ l2_postmortem() {
 	echo "guest console after SysRq w, l:"
 	tail -n +$((from + 1)) $L2_DIR/serial.log | head -n 120
 	"$NCOAL_ROOT/scripts/oops-digest" $L2_DIR/serial.log
+	l1_view_of_l2
 	local d r
 	for d in /sys/kernel/debug/vhost_net/*-*; do
 		for r in rx tx; do
@@ -193,6 +195,82 @@ l2_postmortem() {
 			echo "host $d/$r:" "$(grep -E '^(state|packets|signals_(due|sent)|timer_fires):' "$d/$r" | tr '\n' ' ')"
 		done
 	done
+}
+
+# l2_monitor CMD: one human monitor command to the guest's QEMU; its
+# answer (nothing if the monitor does not answer within 5 s).
+l2_monitor() {
+	[ -S "$L2_MON" ] || return 1
+	printf '%s\n' "$1" | timeout 5 socat - "UNIX-CONNECT:$L2_MON" 2>/dev/null |
+		tr -d '\r' | grep -v '^(qemu)\|^QEMU .* monitor'
+}
+
+# l2_cpu_view: the guest's run state and where its vCPU is, three
+# samples: RIP and the kernel symbol it falls in, and whether interrupts
+# are on (RFLAGS.IF: a vCPU spinning with interrupts off does not see
+# SysRq). The guest runs the test host's kernel without KASLR, so the
+# test host's /proc/kallsyms, shifted by its own KASLR offset, resolves
+# core kernel addresses (Debian's System.map is a stub); an address in
+# a module resolves to nothing useful and says so.
+l2_cpu_view() {
+	local i regs rip fl
+
+	echo "guest run state: $(l2_monitor 'info status' | tr '\n' ' ')"
+	for i in 1 2 3; do
+		regs=$(l2_monitor 'info registers') || break
+		rip=$(echo "$regs" | sed -n 's/.*RIP=\([0-9a-f]*\).*/\1/p' | head -n1)
+		fl=$(echo "$regs" | sed -n 's/.*RFL=\([0-9a-f]*\).*/\1/p' | head -n1)
+		[ -n "$rip" ] || { echo "guest vCPU: no registers"; break; }
+		echo "guest vCPU: RIP $rip ($(ksym_nokaslr "$rip")), IF $(( (0x${fl:-0} >> 9) & 1 ))"
+		sleep 1
+	done
+}
+
+# ksym_nokaslr ADDR: symbol+offset of hex ADDR in a kernel of this
+# build booted with nokaslr (linked at 0xffffffff81000000).
+ksym_nokaslr() {
+	awk -v a="$1" '
+		# Low 32 bits only: kernel text is all ffffffff8..., and awk
+		# numbers are doubles (a 64-bit address would lose its offset).
+		function hex(s,  i, v) { v = 0; s = tolower(substr(s, length(s) - 7))
+			for (i = 1; i <= length(s); i++)
+				v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return v }
+		$3 == "_text" && !got { got = 1; x = hex(a) + hex($1) - hex("81000000") }
+		got && $2 ~ /^[tT]$/ && !$4 { v = hex($1); if (v <= x && v > bv) { best = $3; bv = v } }
+		END { if (!got) print "no kallsyms"
+		      else if (best == "" || x - bv > 1048576) print "not in the core kernel"
+		      else printf "%s+0x%x\n", best, x - bv }' /proc/kallsyms
+}
+
+# l1_view_of_l2: where the guest's QEMU threads are in the test host
+# (state, wait channel, kernel stack: a guest frozen as a whole, console
+# and monitor silent, is a QEMU thread stuck in the kernel, e.g. in a
+# vhost ioctl), the vhost worker's, and the test host's recent kernel log
+# (hung tasks).
+l1_view_of_l2() {
+	local pid t
+
+	[ -f $L2_DIR/qemu.pid ] || { echo "no guest QEMU pid"; return 0; }
+	pid=$(cat $L2_DIR/qemu.pid)
+	if ! proc_alive "$pid"; then
+		echo "test host: guest QEMU $pid is gone; its last output:"
+		tail -n 15 $L2_DIR/qemu.log | sed 's/^/  /'
+	fi
+	echo "test host: guest QEMU $pid threads (tid comm state wchan):"
+	for t in /proc/"$pid"/task/*; do
+		[ -r "$t/stat" ] || continue
+		echo "  ${t##*/} $(cat "$t/comm") $(awk '{ print $3 }' "$t/stat") $(cat "$t/wchan" 2>/dev/null)"
+		case "$(awk '{ print $3 }' "$t/stat")" in
+		D|R) sed 's/^/    /' "$t/stack" 2>/dev/null | head -n 20 ;;
+		esac
+	done
+	for t in $(ps -eLo tid,comm | awk -v c="vhost-$pid" '$2 == c { print $1 }'); do
+		echo "  worker $t state $(awk '{ print $3 }' /proc/"$t"/stat 2>/dev/null)"
+		sed 's/^/    /' /proc/"$t"/stack 2>/dev/null | head -n 20
+	done
+	echo "test host: last kernel messages:"
+	dmesg | tail -n 25 | sed 's/^/  /'
 }
 
 # l2_start [stock]: boot the guest with our virtio_net (or the stock one).
@@ -215,7 +293,7 @@ l2_start() {
 		-serial file:$L2_DIR/serial.log \
 		-kernel "/boot/vmlinuz-$(uname -r)" \
 		-initrd "$NCOAL_BUILD/vm/l2-initramfs.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=6 mitigations=off sysrq_always_enabled $extra" \
+		-append "console=ttyS0 panic=-1 loglevel=6 mitigations=off sysrq_always_enabled nokaslr $extra" \
 		-monitor "unix:$L2_MON,server=on,wait=off" \
 		-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on${L2_NETDEV_OPTS:+,$L2_NETDEV_OPTS} \
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:02,romfile= \
