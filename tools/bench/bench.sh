@@ -12,6 +12,12 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$BENCH_DIR/../../scripts/lib.sh"
 . "$BENCH_DIR/matrix.sh"
 
+# Saved runs: a full run's raw CSVs and meta files are kept here, one
+# directory per run, and the report is generated from all of them: a
+# run of one repetition adds one (a session on this rig cannot always
+# fit three), and the report stays reproducible from what is committed.
+DATA_REL=Documentation/benchmarks/data
+
 usage() {
 	cat <<EOU
 usage: tools/bench/bench.sh [options]
@@ -34,7 +40,14 @@ modules measured in the same boot) and generate the report.
                       Documentation/benchmarks/results.rst; quick:
                       DIR/results.rst)
   -t, --timeout SEC   VM time limit (default: twice the estimate + 10 min)
-  --report-only       do not run; regenerate the report from DIR/vm
+  --report-only       do not run; regenerate the report (from the saved
+                      runs, or with --no-save from DIR/vm)
+  --no-save           do not save this run in $DATA_REL; report
+                      from this run alone (the default with --rates,
+                      --settings, --dirs or --duration: runs off the
+                      matrix are experiments; --save saves them anyway)
+  --data DIR          where runs are saved and the report reads them
+                      (default $DATA_REL)
   --no-plots          tables only
   -q, --quiet         do not stream the test host's progress
   -h, --help          this text
@@ -53,6 +66,8 @@ out=
 rst=
 timeout=
 report_only=0
+save=1
+data=
 no_plots=0
 quiet=0
 l1args=()
@@ -69,6 +84,9 @@ while [ $# -gt 0 ]; do
 	--rst) rst=$2; shift 2 ;;
 	-t|--timeout) timeout=$2; shift 2 ;;
 	--report-only) report_only=1; shift ;;
+	--no-save) save=0; shift ;;
+	--save) save=2; shift ;;
+	--data) data=$2; shift 2 ;;
 	--no-plots) no_plots=1; shift ;;
 	-q|--quiet) quiet=1; shift ;;
 	-h|--help) usage; exit 0 ;;
@@ -109,12 +127,19 @@ if [ -z "$out" ]; then
 	out=$NCOAL_BUILD/bench
 	[ "$quick" = 1 ] && out=$NCOAL_BUILD/bench/quick
 fi
-if [ -z "$rst" ]; then
-	rst=$NCOAL_ROOT/Documentation/benchmarks/results.rst
-	[ "$quick" = 1 ] && rst=$out/results.rst
-fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# quick runs (make check's smoke cell) are never saved; runs off the
+# matrix only when asked
+[ "$quick" = 1 ] && save=0
+[ "$save" = 1 ] && [[ " ${l1args[*]} " =~ \ --(rates|settings|dirs|duration)\  ]] && save=0
+[ -n "$data" ] || data=$NCOAL_ROOT/$DATA_REL
+# The committed report comes from the saved runs only; a run not saved
+# reports next to its data.
+if [ -z "$rst" ]; then
+	rst=$NCOAL_ROOT/Documentation/benchmarks/results.rst
+	[ "$save" = 0 ] && rst=$out/results.rst
+fi
 
 # The Debian python3 carries Debian's python3-matplotlib; another
 # python3 first in PATH (pyenv, venv) may not.
@@ -131,16 +156,36 @@ pick_python() {
 	echo "${PYTHON:-python3}"
 }
 
+# save_run: this run's raw CSVs and meta files into $data/<UTC start>.
+save_run() {
+	local d
+
+	d=$data/$(sed -n 's/^host_started=//p' "$out/host-meta.txt" | tr -d ':-')
+	mkdir -p "$d"
+	cp "$out"/vm/raw-*.csv "$d"/ 2>/dev/null ||
+		{ echo "bench: nothing to save from $out/vm" >&2; rmdir "$d"; return 1; }
+	cp "$out/host-meta.txt" "$d"/
+	[ -f "$out/vm/meta.txt" ] && cp "$out/vm/meta.txt" "$d"/
+	note "run saved in ${d#"$NCOAL_ROOT"/} (commit it: the report is built from $DATA_REL)"
+}
+
 report() {
-	local py meta=()
+	local py meta=() csv=() d
 
 	py=$(pick_python)
-	[ -f "$out/host-meta.txt" ] && meta+=(--meta "$out/host-meta.txt")
-	[ -f "$out/vm/meta.txt" ] && meta+=(--meta "$out/vm/meta.txt")
 	shopt -s nullglob
-	local csv=("$out"/vm/raw-*.csv)
+	if [ "$save" != 0 ]; then
+		for d in "$data"/*/; do
+			csv+=(--run "$d")
+		done
+		[ ${#csv[@]} -gt 0 ] || { echo "bench: no saved runs in $data" >&2; return 1; }
+	else
+		[ -f "$out/host-meta.txt" ] && meta+=(--meta "$out/host-meta.txt")
+		[ -f "$out/vm/meta.txt" ] && meta+=(--meta "$out/vm/meta.txt")
+		csv=("$out"/vm/raw-*.csv)
+		[ ${#csv[@]} -gt 0 ] || { echo "bench: no results in $out/vm" >&2; return 1; }
+	fi
 	shopt -u nullglob
-	[ ${#csv[@]} -gt 0 ] || { echo "bench: no results in $out/vm" >&2; return 1; }
 	note "report: $out/results.csv$([ "$no_plots" = 1 ] || echo ", $out/*.png"), $rst"
 	# shellcheck disable=SC2046 # unquoted: an empty expansion omits the option
 	"$py" "$BENCH_DIR/report.py" --out "$out" --rst "$rst" \
@@ -217,6 +262,9 @@ echo "host_loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/host-meta.txt"
 echo "vm_status=$rc" >> "$out/host-meta.txt"
 [ "$rc" = 0 ] || note "the test host exited with status $rc (see $out/vm/output.log, errors.log)"
 
+if [ "$save" != 0 ]; then
+	save_run || exit 1
+fi
 report || exit 1
 
 # Every run must have produced a row, and (quick, for make check) every

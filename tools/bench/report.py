@@ -21,6 +21,7 @@ usage: report.py [--out DIR] [--rst FILE] [--meta FILE]... [--no-plots]
 
 import argparse
 import csv
+import glob
 import os
 import statistics
 import sys
@@ -353,13 +354,40 @@ def read_meta(paths):
     return meta
 
 
-def read_rows(paths):
+def read_rows(paths, tag=None):
+    """Rows of raw CSVs; with @tag, each row's rep becomes "tag.rep"."""
     rows = []
     for p in paths:
         with open(p, newline="", encoding="utf-8") as f:
             for r in csv.DictReader(f):
+                if tag is not None:
+                    r["rep"] = f"{tag}.{r.get('rep', '1')}"
                 rows.append(r)
     return rows
+
+
+def read_runs(dirs):
+    """Saved runs (bench.sh --save): each DIR holds raw-*.csv and the
+    run's meta files.  Returns (rows, runs), runs a list of meta dicts in
+    DIR order.  With more than one run, reps are numbered run.rep: a
+    paired ratio pairs a setting with stock of the same run and rep only
+    (the same boot)."""
+    rows, runs = [], []
+    dirs = sorted(dirs)
+    for k, d in enumerate(dirs, 1):
+        csvs = sorted(glob.glob(os.path.join(d, "raw-*.csv")))
+        metas = [m for m in (os.path.join(d, "host-meta.txt"),
+                             os.path.join(d, "meta.txt"))
+                 if os.path.exists(m)]
+        meta = read_meta(metas)
+        meta["run_dir"] = os.path.basename(os.path.normpath(d))
+        got = read_rows(csvs, str(k) if len(dirs) > 1 else None)
+        meta["run_rows"] = str(len(got))
+        reps = {r.get("rep") for r in got}
+        meta.setdefault("reps", str(len(reps)))
+        rows += got
+        runs.append(meta)
+    return rows, runs
 
 
 # --------------------------------------------------------------------------
@@ -852,6 +880,23 @@ def generate(cells, rows, meta, args, out_files, plot_note):
     for k, v in fields:
         r.add(f":{k}: {v}")
     r.add("")
+    if len(getattr(args, "runs", [])) > 1:
+        r.para("The repetitions come from these runs (saved by "
+               "``bench.sh --save`` in Documentation/benchmarks/data/; "
+               "a ratio pairs runs of the same run and repetition only):")
+        for m in args.runs:
+            t = (f"{m['run_dir']}: {m.get('host_started', '?')}, revision "
+                 f"{m.get('git_rev', '?')}, {reps_text(int(m['reps']))}"
+                 if m["reps"].isdigit() else m["run_dir"])
+            t += f", {m['run_rows']} runs"
+            if m.get("runs_planned", "").isdigit():
+                t += f" of {m['runs_planned']} planned"
+            if m.get("vm_status") == "124":
+                t += " (time limit reached)"
+            t += (f", load {m.get('host_loadavg_start', '?')} at start, "
+                  f"{m.get('host_loadavg_end', '?')} at end")
+            r.add(f"- {t}")
+        r.add("")
 
     r.heading("How to read the tables", "-")
     r.para("A cell is ``median [min, max]`` over the repetitions of that "
@@ -1274,7 +1319,10 @@ def write_results_csv(path, cells, rows):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("csv", nargs="+", help="raw CSV files (raw-*.csv)")
+    ap.add_argument("csv", nargs="*", help="raw CSV files (raw-*.csv)")
+    ap.add_argument("--run", action="append", default=[],
+                    help="a saved run directory (raw-*.csv and its meta "
+                         "files; repeatable: the runs' repetitions add up)")
     ap.add_argument("--out", default="build/bench",
                     help="directory for results.csv and the plots")
     ap.add_argument("--rst", default=None,
@@ -1288,10 +1336,26 @@ def main():
 
     rows = read_rows(args.csv)
     meta = read_meta(args.meta)
+    runs = []
+    if args.run:
+        rrows, runs = read_runs(args.run)
+        rows += rrows
+        # the common fields (module identities, kernel, matrix) from the
+        # latest run; the repetitions are all runs' together
+        meta = {**runs[-1], **meta}
+        meta["reps"] = str(sum(int(m["reps"]) for m in runs
+                               if m["reps"].isdigit()))
+        meta["l1_seconds"] = str(sum(int(m.get("l1_seconds", "0"))
+                                     for m in runs
+                                     if m.get("l1_seconds", "").isdigit()))
+        for k in ("runs_planned", "vm_status", "failed_runs"):
+            meta.pop(k, None)
+        args.csv = [m["run_dir"] for m in runs]
     cells = aggregate(rows)
     if not cells:
         print("report.py: no runs in " + " ".join(args.csv), file=sys.stderr)
         return 1
+    args.runs = runs
     os.makedirs(args.out, exist_ok=True)
     rst = args.rst or os.path.join(args.out, "results.rst")
 
