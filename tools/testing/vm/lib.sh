@@ -70,9 +70,12 @@ fail() {
 	return 1
 }
 
-# The distribution's module file (for comparisons and restores).
+# The distribution's module file (for comparisons and restores): from
+# kernel/, not what depmod resolves, which prefers updates/ (make
+# install's and DKMS's place: a copy of ours there must not become the
+# baseline).
 stock_ko() {
-	modinfo -n "$1" 2>/dev/null
+	find "/lib/modules/$(uname -r)/kernel" -name "$1.ko*" 2>/dev/null | head -n1
 }
 
 # Our module's identity note, as the kernel shows it once loaded.
@@ -100,8 +103,12 @@ host_load_ours() {
 }
 
 host_load_stock() {
+	local ko
+
 	[ -d /sys/module/vhost_net ] && { rmmod vhost_net || return 1; }
-	modprobe vhost_net
+	ko=$(stock_ko vhost_net)
+	[ -n "$ko" ] || { echo "no stock vhost_net in /lib/modules/$(uname -r)/kernel"; return 1; }
+	modprobe -q vhost && modprobe -q tun && modprobe -q tap && insmod "$ko"
 }
 
 # kvm_hold: keep one empty KVM VM for the test host's lifetime. Every VM
