@@ -82,10 +82,17 @@ check_vermagic() {
 }
 
 do_install() {
-	local m created=()
+	local m other created=()
 
 	[ -n "$DESTDIR" ] || [ "$(id -u)" -eq 0 ] || die "install writes /lib/modules: run as root"
 	check_vermagic
+	# Two copies under updates/ (ours and DKMS's updates/dkms, say):
+	# which one modprobe loads would depend on depmod's directory order.
+	other=$(find "$MODDIR/updates" -path "$DEST" -prune -o \
+		\( -name 'vhost_net.ko*' -o -name 'virtio_net.ko*' \) -print 2>/dev/null)
+	if [ -n "$other" ]; then
+		die "other copies in $MODDIR/updates: $(echo "$other" | tr '\n' ' ')(dkms? 'dkms remove ncoal/<version> -k $KVER'); nothing installed"
+	fi
 	# Directories we create are ours to remove again; updates/ may be
 	# shared with other packages (dkms), so only if we made it.
 	[ -d "$MODDIR/updates" ] || created+=("dir updates")
