@@ -8,6 +8,8 @@
 #   KVER     target kernel release (default: the running kernel, uname -r)
 #   DESTDIR  root of the target tree (default: /); like the kernel's
 #            INSTALL_MOD_PATH: modules go to $DESTDIR/lib/modules/$KVER
+#   SIGN_KEY, SIGN_CERT  sign the installed modules with this private
+#            key and DER certificate (Secure Boot, README.md)
 #
 # The modules go to /lib/modules/$KVER/updates/ncoal/: depmod searches
 # updates/ before the kernel's own directory, so "modprobe vhost_net"
@@ -33,6 +35,10 @@ usage() {
 action=$1
 KVER=${KVER:-$(uname -r)}
 DESTDIR=${DESTDIR:-}
+# Secure Boot signing key and its DER certificate (the enrolled MOK),
+# e.g. DKMS's /var/lib/dkms/mok.key and mok.pub.
+SIGN_KEY=${SIGN_KEY:-}
+SIGN_CERT=${SIGN_CERT:-}
 MODDIR=$DESTDIR/lib/modules/$KVER
 DEST=$MODDIR/$SUB
 MANIFEST=$DEST/MANIFEST
@@ -81,6 +87,23 @@ check_vermagic() {
 	done
 }
 
+# Secure Boot: sign the installed copy (build/ is rewritten by every
+# make) with the key whose certificate is enrolled as a MOK, using the
+# target kernel's sign-file and hash.
+sign() {
+	local sf hash cfg
+
+	[ -f "$SIGN_KEY" ] && [ -f "$SIGN_CERT" ] ||
+		die "SIGN_KEY=$SIGN_KEY and SIGN_CERT=${SIGN_CERT:-(unset)} must both be files"
+	sf=$MODDIR/build/scripts/sign-file
+	[ -x "$sf" ] || sf=$(ls /usr/lib/linux-kbuild-"${KVER%%-*}"*/scripts/sign-file 2>/dev/null | head -n1)
+	[ -x "$sf" ] || die "no scripts/sign-file for $KVER (linux-headers-$KVER)"
+	cfg=$MODDIR/build/.config
+	[ -f "$cfg" ] || cfg=/boot/config-$KVER
+	hash=$(sed -n 's/^CONFIG_MODULE_SIG_HASH="\(.*\)"$/\1/p' "$cfg" 2>/dev/null)
+	"$sf" "${hash:-sha256}" "$SIGN_KEY" "$SIGN_CERT" "$1" || die "signing $1 failed"
+}
+
 do_install() {
 	local m other created=()
 
@@ -103,10 +126,13 @@ do_install() {
 	fi
 	mkdir -p "$DEST"
 	for m in "${MODS[@]}"; do
+		install -m 0644 "$NCOAL_BUILD/$m.ko" "$DEST/$m.ko.tmp"
+		[ -z "$SIGN_KEY" ] || sign "$DEST/$m.ko.tmp"
 		# Same bytes: nothing to do (a second install is a no-op
-		# apart from depmod).
-		if ! cmp -s "$NCOAL_BUILD/$m.ko" "$DEST/$m.ko"; then
-			install -m 0644 "$NCOAL_BUILD/$m.ko" "$DEST/$m.ko.tmp"
+		# apart from depmod; signatures are deterministic).
+		if cmp -s "$DEST/$m.ko.tmp" "$DEST/$m.ko"; then
+			rm -f "$DEST/$m.ko.tmp"
+		else
 			mv -f "$DEST/$m.ko.tmp" "$DEST/$m.ko"
 		fi
 	done

@@ -71,8 +71,20 @@ done
 
 # --- what ships ------------------------------------------------------------
 
-# Parameter names of the built module.
-mapfile -t params < <(modinfo -p "$HOST_KO" | sed -n 's/^\([a-z0-9_]*\):.*/\1/p' | sort -u)
+# Parameter names of the built module, and of those the ones the stock
+# module of the same kernel has too (upstream's, documented upstream:
+# experimental_zcopytx); ours are the others.
+kver=$(modinfo -F vermagic "$HOST_KO" | cut -d' ' -f1)
+stock=$(find "/lib/modules/$kver/kernel/drivers/vhost" -name 'vhost_net.ko*' 2>/dev/null | head -n1)
+if [ -n "$stock" ]; then
+	upstream=$(modinfo -p "$stock" | sed -n 's/^\([a-z0-9_]*\):.*/\1/p')
+else
+	# No stock module to ask: the upstream source of the build.
+	upstream=$(sed -nE 's/^module_param[a-z_]*\(([a-z0-9_]+),.*/\1/p' \
+		"$NCOAL_BUILD/upstream/drivers/vhost/net.c" 2>/dev/null)
+fi
+mapfile -t all_params < <(modinfo -p "$HOST_KO" | sed -n 's/^\([a-z0-9_]*\):.*/\1/p' | sort -u)
+mapfile -t params < <(printf '%s\n' "${all_params[@]}" | grep -vxF -e "${upstream:-/}" | sort -u)
 # The guest's attribute names: the entries of the attribute array, the
 # only list sysfs registers (a macro instance that is not in it is no file).
 mapfile -t attrs < <(awk '
@@ -87,9 +99,9 @@ mapfile -t attrs < <(awk '
 guest_strings=$(strings -a "$GUEST_KO")
 
 if [ ${#params[@]} -ge 1 ]; then
-	ok "vhost_net.ko has ${#params[@]} parameters: ${params[*]}"
+	ok "vhost_net.ko has ${#params[@]} parameters of ours: ${params[*]} (upstream's: $(echo "$upstream" | tr '\n' ' '))"
 else
-	not_ok "vhost_net.ko has parameters (modinfo -p)"
+	not_ok "vhost_net.ko has parameters of ours (modinfo -p)"
 fi
 if [ ${#attrs[@]} -ge 1 ]; then
 	ok "virtio_coalesce has ${#attrs[@]} attributes: ${attrs[*]}"
@@ -110,12 +122,35 @@ in_abi() {
 	grep -qE "^What:[[:space:]]+$2\$" "$1"
 }
 
-# First column of the rows of FILE's simple tables (the rows after a
-# table's header, up to its closing border), names only.
+# First column of the body rows of FILE's simple tables, names only. A
+# table is border, [header, border,] rows, border; it ends at a border
+# followed by a blank line. With three borders, the rows between the
+# first two are the header.
 rst_table_names() {
 	awk '
-		/^=+( +=+)+ *$/ { border++; if (border % 3 == 0) border = 0; next }
-		border == 2 && /^[a-z][a-z0-9_]*( |$)/ { print $1 }
+		{ line[NR] = $0 }
+		END {
+			for (i = 1; i <= NR; i++) {
+				if (line[i] !~ /^=+( +=+)+ *$/)
+					continue
+				# one table: borders at b[1..nb]
+				nb = 0
+				for (j = i; j <= NR; j++) {
+					if (line[j] ~ /^=+( +=+)+ *$/) {
+						b[++nb] = j
+						if (j == NR || line[j + 1] ~ /^ *$/)
+							break
+					}
+				}
+				from = nb >= 3 ? b[2] : b[1]
+				for (k = from + 1; k < b[nb]; k++)
+					if (line[k] ~ /^[a-z][a-z0-9_]*( |$)/) {
+						split(line[k], f, " ")
+						print f[1]
+					}
+				i = b[nb]
+			}
+		}
 	' "$1" | sort -u
 }
 
@@ -126,10 +161,13 @@ abi_names() {
 
 # --- 1. host parameters ---------------------------------------------------------
 
+# Upstream's too: an operator reads modinfo -p for all of them.
 bad=
-for p in "${params[@]}"; do
-	desc=$(modinfo -p "$HOST_KO" | sed -n "s/^$p:\\(.*\\) ([a-z]*)\$/\\1/p")
+for p in "${all_params[@]}"; do
+	desc=$(modinfo -p "$HOST_KO" | sed -n "s/^$p://p" | sed 's/ *([a-z]*)$//')
 	[ -n "$desc" ] || bad="$bad$p: no description in modinfo -p"$'\n'
+done
+for p in "${params[@]}"; do
 	grep -qE "MODULE_PARM_DESC\\($p," "$HOST_SRC" ||
 		bad="$bad$p: no MODULE_PARM_DESC in $(basename "$HOST_SRC")"$'\n'
 done
@@ -206,8 +244,15 @@ declare -A ETHTOOL_NAME=(
 	[TX_AGGR_TIME_USECS]=tx-aggr-time-usecs
 	[TX_AGGR_MAX_BYTES]=tx-aggr-max-bytes
 )
-mapfile -t flags < <(cat "$NCOAL_ROOT"/patches/*.patch 2>/dev/null |
-	grep -E '^\+' | grep -oE 'ETHTOOL_COALESCE_[A-Z_]+' |
+# What the series adds, with the macros of our headers it uses expanded
+# (VIRTNET_COAL_ETHTOOL_PARAMS).
+added=$(cat "$NCOAL_ROOT"/patches/*.patch 2>/dev/null | grep -E '^\+' | grep -vE '^\+\+\+')
+for id in $(grep -oE '\<[A-Z][A-Z0-9_]+\>' <<< "$added" | sort -u); do
+	added="$added"$'\n'$(awk -v id="$id" '
+		$0 ~ "^#define " id "[ (\t]" { on = 1 }
+		on { print; if ($0 !~ /\\$/) on = 0 }' "$NCOAL_ROOT"/drivers/net/*.h)
+done
+mapfile -t flags < <(grep -oE 'ETHTOOL_COALESCE_[A-Z_]+' <<< "$added" |
 	sed 's/^ETHTOOL_COALESCE_//' | sort -u)
 bad=
 names=
@@ -249,12 +294,16 @@ if [ -z "${NCOAL_DOCS_SELFTEST:-}" ]; then
 	t=$(mktemp -d)
 	trap 'rm -rf "$t"' EXIT
 	# (a) one parameter's row and ABI entry gone, one sysfs file's too
-	grep -v '^coalesce_min_usecs ' "$DOC_HOST" | sed 's/``coalesce_min_usecs``/x/g' > "$t/host.rst"
-	awk 'BEGIN { RS = ""; ORS = "\n\n" } !/parameters\/coalesce_min_usecs\n/' "$ABI_HOST" > "$t/host.abi"
-	grep -v '^tx_kick_frames ' "$DOC_GUEST" | sed 's/``tx_kick_frames``/x/g' > "$t/guest.rst"
-	awk 'BEGIN { RS = ""; ORS = "\n\n" } !/virtio_coalesce\/host_rx_frames\n/' "$ABI_GUEST" > "$t/guest.abi"
-	out=$(NCOAL_DOCS_SELFTEST=1 DOC_HOST=$t/host.rst ABI_HOST=$t/host.abi \
-		DOC_GUEST=$t/guest.rst ABI_GUEST=$t/guest.abi bash "$0" 2>&1)
+	# (the copies keep their names: the messages name the files)
+	a=$t/a
+	mkdir -p "$a"
+	cp "$DOC_HOST" "$DOC_GUEST" "$ABI_HOST" "$ABI_GUEST" "$a/"
+	grep -v '^coalesce_min_usecs ' "$DOC_HOST" | sed 's/``coalesce_min_usecs``/x/g' > "$a/${DOC_HOST##*/}"
+	awk 'BEGIN { RS = ""; ORS = "\n\n" } !/parameters\/coalesce_min_usecs\n/' "$ABI_HOST" > "$a/${ABI_HOST##*/}"
+	grep -v '^tx_kick_frames ' "$DOC_GUEST" | sed 's/``tx_kick_frames``/x/g' > "$a/${DOC_GUEST##*/}"
+	awk 'BEGIN { RS = ""; ORS = "\n\n" } !/virtio_coalesce\/host_rx_frames\n/' "$ABI_GUEST" > "$a/${ABI_GUEST##*/}"
+	out=$(NCOAL_DOCS_SELFTEST=1 DOC_HOST=$a/${DOC_HOST##*/} ABI_HOST=$a/${ABI_HOST##*/} \
+		DOC_GUEST=$a/${DOC_GUEST##*/} ABI_GUEST=$a/${ABI_GUEST##*/} bash "$0" 2>&1)
 	rc=$?
 	bad=
 	[ $rc = 1 ] || bad="exit status $rc, want 1"$'\n'
@@ -268,9 +317,11 @@ if [ -z "${NCOAL_DOCS_SELFTEST:-}" ]; then
 	result "self-check: deleted knobs are reported" "$bad${bad:+$out}"
 
 	# (b) a knob that does not exist, in a table and in an ABI entry
-	sed 's/^coalesce_max_frames /coalesce_bogus_knob         1    not a parameter\n&/' "$DOC_HOST" > "$t/host.rst"
-	{ cat "$ABI_GUEST"; printf '\nWhat:\t\t/sys/class/net/<iface>/virtio_coalesce/bogus_knob\n'; } > "$t/guest.abi"
-	out=$(NCOAL_DOCS_SELFTEST=1 DOC_HOST=$t/host.rst ABI_GUEST=$t/guest.abi bash "$0" 2>&1)
+	b=$t/b
+	mkdir -p "$b"
+	sed 's/^coalesce_max_frames /coalesce_bogus_knob         1    not a parameter\n&/' "$DOC_HOST" > "$b/${DOC_HOST##*/}"
+	{ cat "$ABI_GUEST"; printf '\nWhat:\t\t/sys/class/net/<iface>/virtio_coalesce/bogus_knob\n'; } > "$b/${ABI_GUEST##*/}"
+	out=$(NCOAL_DOCS_SELFTEST=1 DOC_HOST=$b/${DOC_HOST##*/} ABI_GUEST=$b/${ABI_GUEST##*/} bash "$0" 2>&1)
 	rc=$?
 	bad=
 	[ $rc = 1 ] || bad="exit status $rc, want 1"$'\n'
