@@ -61,7 +61,7 @@ run_depmod() {
 # The vermagic of a module file: its first word is the kernel release,
 # the rest the ABI-relevant options (SMP, preempt, modversions...).
 vermagic() {
-	modinfo -F vermagic "$1" 2>/dev/null | sed 's/[[:space:]]*$//'
+	{ modinfo -F vermagic "$1" 2>/dev/null || true; } | sed 's/[[:space:]]*$//'
 }
 
 # Refuse modules the target kernel would not load: a release other than
@@ -71,7 +71,7 @@ check_vermagic() {
 	local m vm stock_ko stock_vm
 
 	[ -d "$MODDIR" ] || die "no $MODDIR: kernel $KVER is not installed (set KVER to the target kernel)"
-	stock_ko=$(find "$MODDIR/kernel/drivers/vhost" -name 'vhost.ko*' 2>/dev/null | head -n1)
+	stock_ko=$(find "$MODDIR/kernel/drivers/vhost" -name 'vhost.ko*' 2>/dev/null | head -n1 || true)
 	stock_vm=
 	[ -z "$stock_ko" ] || stock_vm=$(vermagic "$stock_ko")
 	for m in "${MODS[@]}"; do
@@ -100,7 +100,7 @@ sign() {
 	[ -x "$sf" ] || die "no scripts/sign-file for $KVER (linux-headers-$KVER)"
 	cfg=$MODDIR/build/.config
 	[ -f "$cfg" ] || cfg=/boot/config-$KVER
-	hash=$(sed -n 's/^CONFIG_MODULE_SIG_HASH="\(.*\)"$/\1/p' "$cfg" 2>/dev/null)
+	hash=$(sed -n 's/^CONFIG_MODULE_SIG_HASH="\(.*\)"$/\1/p' "$cfg" 2>/dev/null || true)
 	"$sf" "${hash:-sha256}" "$SIGN_KEY" "$SIGN_CERT" "$1" || die "signing $1 failed"
 }
 
@@ -112,7 +112,7 @@ do_install() {
 	# Two copies under updates/ (ours and DKMS's updates/dkms, say):
 	# which one modprobe loads would depend on depmod's directory order.
 	other=$(find "$MODDIR/updates" -path "$DEST" -prune -o \
-		\( -name 'vhost_net.ko*' -o -name 'virtio_net.ko*' \) -print 2>/dev/null)
+		\( -name 'vhost_net.ko*' -o -name 'virtio_net.ko*' \) -print 2>/dev/null || true) 
 	if [ -n "$other" ]; then
 		die "other copies in $MODDIR/updates: $(echo "$other" | tr '\n' ' ')(dkms? 'dkms remove ncoal/<version> -k $KVER'); nothing installed"
 	fi
