@@ -25,13 +25,18 @@ case "$kernelver" in
 *) die "ncoal supports Linux 6.12 only, not $kernelver" ;;
 esac
 
+# DKMS runs this with the caller's environment (make check exports
+# NCOAL_BUILD, a shell may have KDIR): the kernel is KERNELVER's and the
+# output goes where dkms.conf's BUILT_MODULE_LOCATION says, whatever
+# they say. Only KSRC may point elsewhere (a matching kernel tree).
 export KVER=$kernelver
-export KDIR=${KDIR:-/lib/modules/$kernelver/build}
+export KDIR=/lib/modules/$kernelver/build
 export KSRC=${KSRC:-/usr/src/linux-source-6.12.tar.xz}
+export NCOAL_BUILD=$NCOAL_ROOT/build
 [ -d "$KDIR" ] || die "no $KDIR: install linux-headers-$kernelver"
 # A tree made by dkms-src.sh has no .git: it carries the revision it was
 # made from, for the modules' identity (modinfo -F ncoal).
-if [ -z "${NCOAL_REV:-}" ] && [ -f "$NCOAL_ROOT/NCOAL_REV" ]; then
+if [ -f "$NCOAL_ROOT/NCOAL_REV" ]; then
 	NCOAL_REV=$(cat "$NCOAL_ROOT/NCOAL_REV")
 	export NCOAL_REV
 fi
