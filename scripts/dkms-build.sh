@@ -14,7 +14,10 @@
 # our patches must apply to exactly the kernel they are built for.
 
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+# The tree DKMS runs this in, not one the caller's environment names.
+NCOAL_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export NCOAL_ROOT
+. "$NCOAL_ROOT/scripts/lib.sh"
 
 kernelver=${1:?usage: dkms-build.sh KERNELVER}
 
@@ -26,7 +29,7 @@ case "$kernelver" in
 esac
 
 # DKMS runs this with the caller's environment (make check exports
-# NCOAL_BUILD, a shell may have KDIR): the kernel is KERNELVER's and the
+# NCOAL_BUILD, a shell may have KDIR or NCOAL_ROOT): the kernel is KERNELVER's and the
 # output goes where dkms.conf's BUILT_MODULE_LOCATION says, whatever
 # they say. Only KSRC may point elsewhere (a matching kernel tree).
 export KVER=$kernelver
