@@ -28,6 +28,8 @@ PKGS=(
 	# QEMU relay build (issue 5)
 	ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev meson
 	python3-venv dpkg-dev
+	# operators' install path: dkms.conf, tested by tools/testing/ship
+	dkms
 )
 
 missing=()

@@ -900,8 +900,10 @@ all off; VMM authors need the ioctls and the synchronisation command
 described.
 
 Add the vhost_net guide (module parameters, ioctls, debugfs), the
-virtio_net guide (sysfs, ethtool -C and -S) and the description of
-VIRTIO_NET_F_NOTF_COAL_SYNC as proposed to the virtio specification.
+virtio_net guide (sysfs, ethtool -C and -S), the description of
+VIRTIO_NET_F_NOTF_COAL_SYNC as proposed to the virtio specification,
+and the ABI entries of vhost_net's module parameters and of the
+virtio_coalesce sysfs files.
 EOT
 }
 
