@@ -52,11 +52,23 @@ now_ns() {
 	echo $((${up%.*} * 1000000000 + 10#${up#*.} * 10000000))
 }
 
-# pick WORD...: one of the words, at random ($RANDOM).
+# pick WORD...: one of the words, at random ($RANDOM). In a command
+# substitution, $(pick ...), bash 5.1 and later reseed $RANDOM in the
+# subshell: the choice does not follow NCOAL_SEED. Use pick_to there.
 pick() {
 	local a=("$@")
 
 	echo "${a[RANDOM % ${#a[@]}]}"
+}
+
+# pick_to VAR WORD...: one of the words into VAR, at random, in this
+# shell (replayable from the seed).
+pick_to() {
+	local -n _pick_var=$1
+
+	shift
+	# shellcheck disable=SC2034 # a nameref
+	_pick_var=${*:RANDOM % $# + 1:1}
 }
 
 # hp_save FILE / hp_restore FILE: every vhost_net module parameter. The
