@@ -265,19 +265,20 @@ if want guest-rmmod; then
 			local i log
 
 			guest_traffic || fail "traffic did not start"
-			# Each cycle: kick timers armed, 1 s of traffic, out, in.
+			# Each cycle: kick timers armed, 1 s of traffic, out, in
+			# (c counts: ETH0_UP uses i).
 			l2 "cat > /tmp/storm.sh <<'__EOS__'
-i=0
-while [ \$i -lt $N ]; do
+c=0
+while [ \$c -lt $N ]; do
 	$HOLD_GUEST
 	sleep 1
-	grep -q active $COAL_DIR/state || echo \"cycle \$i: coalescing not active\"
-	rmmod virtio_net || { echo \"cycle \$i: rmmod failed\"; break; }
-	insmod /lib/virtio_net.ko || { echo \"cycle \$i: insmod failed\"; break; }
+	grep -q active $COAL_DIR/state || echo \"inactive \$c\"
+	rmmod virtio_net || { echo \"cycle \$c: rmmod failed\"; break; }
+	insmod /lib/virtio_net.ko || { echo \"cycle \$c: insmod failed\"; break; }
 	$ETH0_UP
-	i=\$((i + 1))
+	c=\$((c + 1))
 done
-echo \"__storm_done \$i\"
+echo \"__storm_done \$c\"
 __EOS__
 setsid sh /tmp/storm.sh > /tmp/storm.log 2>&1 < /dev/null &" ||
 				fail "guest did not take the script"
@@ -290,6 +291,8 @@ setsid sh /tmp/storm.sh > /tmp/storm.log 2>&1 < /dev/null &" ||
 			[[ $log == *"__storm_done $N"* ]] ||
 				fail "the guest did not finish $N cycles"
 			echo "$log" | grep -q '^cycle' && fail "a cycle went wrong"
+			[ "$(echo "$log" | grep -c '^inactive')" -lt "$N" ] ||
+				fail "coalescing was never active before a removal"
 			l2_ping || fail "no ping after the storm"
 			return 0
 		}
