@@ -192,6 +192,7 @@ $(cat "$OUT/guest-tx.sh")
 echo __tx_done
 __EOS__
 setsid udpflood recv --idle 100000 --timeout 100000 $PORT_RX > /tmp/rx.out 2>&1 < /dev/null &
+echo \$! > /tmp/rx.pid
 setsid sh /tmp/tx.sh > /tmp/tx.log 2>&1 < /dev/null &
 setsid sh /tmp/flap.sh > /tmp/flap.log 2>&1 < /dev/null &"
 }
@@ -336,9 +337,10 @@ check "$CASE: guest flapper and stream finished" guest_done
 # up to 30 s); then the receiver.
 wait "${LOOPS[@]}" 2>/dev/null
 bg_stop
+wait "$TXR" 2>/dev/null
 # Quiet knobs for the final checks.
 hp_restore "$SAVED"
-l2 "ip link set eth0 up; killall udpflood 2>/dev/null; sleep 1
+l2 "ip link set eth0 up; kill \$(cat /tmp/rx.pid); sleep 1
 	ethtool -C eth0 rx-usecs 0 tx-usecs 0 2>/dev/null
 	echo 600 > $COAL_DIR/budget_usecs 2>/dev/null
 	echo 32 > $COAL_DIR/tx_kick_frames; echo 100 > $COAL_DIR/tx_kick_usecs" > /dev/null 2>&1

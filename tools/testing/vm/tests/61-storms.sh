@@ -252,7 +252,8 @@ guest_traffic() {
 	flood_start 1500
 	l2 "$HOLD_GUEST
 	    setsid udpflood send --rate 1500 --duration 100000 $L1_IP:$PORT_TX \
-		> /dev/null 2>&1 < /dev/null &" > /dev/null
+		> /dev/null 2>&1 < /dev/null &
+	    echo \$! > /tmp/flood.pid" > /dev/null
 }
 
 # (c) rmmod/insmod of virtio_net in the guest under traffic
@@ -299,7 +300,7 @@ setsid sh /tmp/storm.sh > /tmp/storm.log 2>&1 < /dev/null &" ||
 		check "guest-rmmod: $N rmmod/insmod cycles under traffic, kick and host timers armed" rmmod_storm
 		stress_case guest-rmmod "$N" cycles
 		flood_stop
-		l2 "killall udpflood" >/dev/null 2>&1
+		l2 'kill $(cat /tmp/flood.pid)' >/dev/null 2>&1
 		check "guest-rmmod: census unchanged (the guest's device stays)" census_back "$GBASE"
 		check "guest-rmmod: L1 dmesg clean" case_dmesg
 		check "guest-rmmod: L2 dmesg clean (no TX timeout)" \
@@ -364,7 +365,7 @@ if want qemu-kill; then
 fi
 
 flood_stop
-l2 "killall udpflood" >/dev/null 2>&1
+l2 'kill $(cat /tmp/flood.pid)' >/dev/null 2>&1
 restored() {
 	hp_restore "$SAVED" || fail "could not restore a parameter"
 	rm -f "$SAVED"
