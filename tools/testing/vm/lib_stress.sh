@@ -80,10 +80,11 @@ HP_ALL="rx_coalesce_usecs tx_coalesce_usecs rx_max_coalesced_frames
 	coalesce_max_frames coalesce_min_usecs"
 
 hp_save() {
-	local p
+	local p v
 
 	for p in $HP_ALL; do
-		echo "$p $(cat "$VNP/$p")"
+		read -r v < "$VNP/$p"
+		echo "$p $v"
 	done > "$1"
 }
 

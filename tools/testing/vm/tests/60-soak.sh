@@ -46,7 +46,9 @@
 #
 #   NCOAL_SEED=N          replay the flappers' and rates' choices (printed;
 #                         timing still differs)
-#   NCOAL_SOAK_S=S        soak seconds (default 60; 600 with NCOAL_STRESS=1)
+#   NCOAL_SOAK_S=S        soak seconds (default 45, which with the boot and
+#                         the checks makes about 3 minutes; 600 with
+#                         NCOAL_STRESS=1)
 #   NCOAL_SOAK_STUCK_S=N  the watchdog's longest allowed run of unanswered
 #                         pings (default 15)
 #
@@ -70,7 +72,7 @@ PIDS=$L2_DIR/soak.pids
 PORT_RX=5021	# L1 -> guest UDP
 PORT_TX=5022	# guest -> L1 UDP
 PORT_TCP=5202	# the final TCP check's one-off server
-DUR=${NCOAL_SOAK_S:-$(stress_count 60 600)}
+DUR=${NCOAL_SOAK_S:-$(stress_count 45 600)}
 STUCK=${NCOAL_SOAK_STUCK_S:-15}
 
 SEED=$(stress_seed)
@@ -382,17 +384,20 @@ bg_stop
 wait "$TXR" 2>/dev/null
 # Quiet knobs for the final checks.
 hp_restore "$SAVED"
+# One command: stop the receiver, quiet knobs for the final checks, the
+# receiver's count.
 l2 "ip link set eth0 up; kill \$(cat /tmp/rx.pid); sleep 1
 	ethtool -C eth0 rx-usecs 0 tx-usecs 0 2>/dev/null
 	echo 600 > $COAL_DIR/budget_usecs 2>/dev/null
 	cd $COAL_DIR && echo $SCALED_INTERVAL_MS > rate_interval_ms &&
 	echo $SCALED_FRAMES > tx_kick_frames && echo $SCALED_USECS > tx_kick_usecs &&
-	echo $SCALED_THRESHOLD > rate_threshold" > /dev/null 2>&1
+	echo $SCALED_THRESHOLD > rate_threshold
+	cat /tmp/rx.out" > "$OUT/rx-recv.out" 2>&1
 
 traffic_flowed() {
 	local rx tx tcp
 
-	rx=$(l2 'cat /tmp/rx.out')
+	rx=$(grep mode=recv "$OUT/rx-recv.out")
 	tx=$(cat "$OUT/tx-recv.out")
 	tcp=$(grep -c '^ok' "$OUT/tcp.log")
 	echo "L1 -> guest UDP: $rx"
@@ -464,9 +469,10 @@ alive() {
 
 	pid=$(cat "$L2_DIR/qemu.pid" 2>/dev/null)
 	proc_alive "$pid" || fail "the guest's QEMU is gone"
-	l2 -t 10 true || fail "the guest does not answer"
+	grep -i 'assert\|abort' "$L2_DIR/qemu.log" && fail "QEMU complained"
+	return 0
 }
-check "$CASE: guest QEMU alive, guest answering" alive
+check "$CASE: guest QEMU alive and quiet" alive
 
 restored() {
 	hp_restore "$SAVED" || fail "could not restore a parameter"
@@ -479,10 +485,9 @@ kernel_logs_clean() {
 check "$CASE: no oops, WARN, lockdep, hung task, RCU stall or TX timeout (L1, L2)" kernel_logs_clean
 
 cleanup
-# The next test gets the system QEMU's guest (this one's log was judged
-# above).
-if [ $RELAY = 1 ]; then
-	l2_stop
-	use_qemu system
-fi
+# The guest stays for the next test (a boot costs ~30-50 s here); its
+# QEMU is the relay one, which without NOTF_COAL commands behaves as the
+# system one. Its rings keep the explicit settings of the last
+# ethtool -C (0 us) until its driver resets the device.
+use_qemu system
 ksft_finish
