@@ -188,7 +188,10 @@ guest_plan() {
 	echo "ip link set eth0 up; echo __flap_done \$n"
 }
 
-# udp_plan PEER: a UDP stream's runs, rates and lengths, for DUR s.
+# udp_plan PEER: a UDP stream's runs, rates and lengths, for DUR s, as
+# "run RATE SECONDS PEER" lines. run (below, and in the guest's script)
+# starts udpflood again until its time is up: a link taken down makes
+# its connect fail at once.
 udp_plan() {
 	local t=0 d r
 
@@ -197,13 +200,13 @@ udp_plan() {
 		[ $((t + d)) -le "$DUR" ] || d=$((DUR - t))
 		t=$((t + d))
 		pick_to r 200 800 1500 3000
-		echo "udpflood send --rate $r --duration $d --flow $t $1"
+		echo "run $r $d $1"
 	done
 }
 
 guest_plan > "$OUT/guest-flap.sh"
 udp_plan "$L1_IP:$PORT_TX" > "$OUT/guest-tx.sh"
-udp_plan "$L2_IP:$PORT_RX" | sed "s|^udpflood|$UDPFLOOD|" > "$OUT/l1-rx.sh"
+udp_plan "$L2_IP:$PORT_RX" > "$OUT/l1-rx.sh"
 log "plan: guest $(grep -c '^sleep' "$OUT/guest-flap.sh") actions and $(wc -l < "$OUT/guest-tx.sh") UDP runs to L1, L1 $(wc -l < "$OUT/l1-rx.sh") UDP runs to the guest"
 
 # ---- start ----
@@ -220,6 +223,13 @@ cat > /tmp/flap.sh <<'__EOS__'
 $(cat "$OUT/guest-flap.sh")
 __EOS__
 cat > /tmp/tx.sh <<'__EOS__'
+run() {
+	end=\$((\$(date +%s) + \$2))
+	while [ \$(date +%s) -lt \$end ]; do
+		udpflood send --rate \$1 --duration \$((end - \$(date +%s))) \$3 && break
+		sleep 0.2
+	done
+}
 $(cat "$OUT/guest-tx.sh")
 echo __tx_done
 __EOS__
@@ -231,7 +241,16 @@ setsid sh /tmp/flap.sh > /tmp/flap.log 2>&1 < /dev/null &"
 
 # rx_loop: L1's UDP stream to the guest, as planned.
 rx_loop() {
-	bash "$OUT/l1-rx.sh" >> "$OUT/rx-send.log" 2>&1
+	local r d peer end
+
+	while read -r _ r d peer; do
+		end=$((EPOCHSECONDS + d))
+		while [ $EPOCHSECONDS -lt $end ]; do
+			"$UDPFLOOD" send --rate "$r" --duration $((end - EPOCHSECONDS)) \
+				"$peer" && break
+			nap 200
+		done
+	done < "$OUT/l1-rx.sh" >> "$OUT/rx-send.log" 2>&1
 }
 
 tcp_loop() {
