@@ -116,6 +116,9 @@ static struct config {
 	unsigned int cycles;	/* 0: one normal run */
 	unsigned int grace_ms;
 	unsigned int watchdog_s;
+	bool close_busy;	/* --cycles: tear down during traffic */
+	unsigned int swap_us;	/* 0: never swap the call eventfds */
+	unsigned int seed;
 	bool verbose;
 } cfg = {
 	.mode = MODE_RX,
@@ -179,6 +182,8 @@ static struct dev {
 	uint64_t tx_sent, tx_ring_full, tx_reclaim_opportunistic;
 	uint64_t cap_err;
 	struct track rx, tx;
+	/* --swap-call: eventfd swaps, of which through fd -1 first */
+	uint64_t call_swaps, call_swaps_none;
 } dev;
 
 static const char *volatile phase = "startup";	/* for the watchdog */
@@ -517,7 +522,7 @@ static uint64_t pace_time(uint64_t i)
  */
 static bool producer_done(uint64_t i, uint64_t now)
 {
-	return i >= dev.n_target || now >= dev.end_ns;
+	return i >= dev.n_target || now >= READ_ONCE(dev.end_ns);
 }
 
 static void *rx_inject_thread(void *arg)
@@ -1058,7 +1063,7 @@ static void read_coal_stats(struct vhost_vring_coalesce_stats st[2], bool ok[2])
  */
 static const char *const teardown_names[] = { "close", "detach", "reset_owner" };
 
-static void dev_teardown(int style)
+static void dev_teardown_vhost(int style)
 {
 	unsigned int i;
 
@@ -1074,6 +1079,14 @@ static void dev_teardown(int style)
 		xioctl(dev.vhost_fd, VHOST_RESET_OWNER, NULL, "ioctl(VHOST_RESET_OWNER)");
 	}
 	close(dev.vhost_fd);
+	dev.vhost_fd = -1;
+}
+
+/* What is left once the vhost device is gone and the threads stopped. */
+static void dev_teardown_rest(void)
+{
+	unsigned int i;
+
 	for (i = 0; i < 2; i++) {
 		close(dev.q[i].kick_fd);
 		close(dev.q[i].call_fd);
@@ -1084,6 +1097,69 @@ static void dev_teardown(int style)
 		close(dev.cap_fd);
 	close(dev.tap_fd);
 	munmap(dev.mem, dev.mem_len);
+}
+
+static void dev_teardown(int style)
+{
+	dev_teardown_vhost(style);
+	dev_teardown_rest();
+}
+
+/* ---------------------------------------------------------------------- */
+/* --swap-call: replace the call eventfds under traffic                     */
+
+/*
+ * Give ring @q a new call eventfd while vhost may hold a signal for it
+ * (timer armed): VHOST_SET_VRING_CALL to the new one (first to -1, no
+ * eventfd at all, for a moment, if @via_none), then move it onto the
+ * descriptor number the ring's guest thread polls (dup2: a poll in
+ * progress finishes on the old file) and wake that thread once, since a
+ * signal sent to the old eventfd (or to none) is gone.  The guest
+ * re-checks its used ring on every wakeup, so nothing is lost; the
+ * extra wakeups count as signals (call_swaps says how many).
+ */
+static void swap_call(struct vq *q, bool via_none)
+{
+	struct vhost_vring_file f = { .index = q->idx, .fd = -1 };
+	uint64_t one = 1;
+	int nfd;
+
+	nfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (nfd < 0)
+		die("eventfd (--swap-call)");
+	if (via_none) {
+		xioctl(dev.vhost_fd, VHOST_SET_VRING_CALL, &f,
+		       "ioctl(VHOST_SET_VRING_CALL, -1)");
+		usleep(cfg.swap_us / 2 + 1);
+		__atomic_fetch_add(&dev.call_swaps_none, 1, __ATOMIC_RELAXED);
+	}
+	f.fd = nfd;
+	xioctl(dev.vhost_fd, VHOST_SET_VRING_CALL, &f,
+	       "ioctl(VHOST_SET_VRING_CALL, swap)");
+	if (dup2(nfd, q->call_fd) < 0)
+		die("dup2(call eventfd)");
+	close(nfd);
+	if (write(q->call_fd, &one, sizeof(one)) != sizeof(one))
+		die("write(call eventfd, swap wakeup)");
+	__atomic_fetch_add(&dev.call_swaps, 1, __ATOMIC_RELAXED);
+}
+
+static int swap_stop;
+static bool swap_running;
+
+static void *swap_thread(void *arg)
+{
+	unsigned int n = 0, i;
+
+	(void)arg;
+	while (!__atomic_load_n(&swap_stop, __ATOMIC_ACQUIRE)) {
+		usleep(cfg.swap_us);
+		for (i = 0; i < 2; i++)
+			if (cfg.mode & (i == VQ_RX ? MODE_RX : MODE_TX))
+				swap_call(&dev.q[i], n & 1);
+		n++;
+	}
+	return NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1171,15 +1247,11 @@ static void start_thread(pthread_t *t, void *(*fn)(void *))
 	}
 }
 
-/*
- * Run traffic for one setup.  @grace: drain time after the producers are
- * done.  Returns the traffic time in seconds (start to producers done).
- */
-static double run_traffic(uint64_t grace)
-{
-	pthread_t t_inj, t_rxg, t_txg, t_cap;
-	uint64_t done_ns;
+static pthread_t t_inj, t_rxg, t_txg, t_cap, t_swap;
 
+/* Start the traffic threads (and the --swap-call thread). */
+static void traffic_start(void)
+{
 	memset(&dev.rx, 0, sizeof(dev.rx));
 	memset(&dev.tx, 0, sizeof(dev.tx));
 	dev.stop = dev.rx_done = dev.tx_done = 0;
@@ -1208,12 +1280,34 @@ static double run_traffic(uint64_t grace)
 		start_thread(&t_txg, tx_guest_thread);
 	else
 		dev.tx_done = 1;
+	swap_stop = 0;
+	swap_running = cfg.swap_us;
+	if (swap_running)
+		start_thread(&t_swap, swap_thread);
+}
 
-	sleep_until(dev.start_ns + (uint64_t)(cfg.duration * 1e9));
+static void swap_end(void)
+{
+	if (!swap_running)
+		return;
+	__atomic_store_n(&swap_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t_swap, NULL);
+	swap_running = false;
+}
+
+/* Wait for the producers; returns when they were done. */
+static uint64_t traffic_wait(void)
+{
 	while (!__atomic_load_n(&dev.rx_done, __ATOMIC_ACQUIRE) ||
 	       !__atomic_load_n(&dev.tx_done, __ATOMIC_ACQUIRE))
 		usleep(1000);
-	done_ns = now_ns();
+	swap_end();
+	return now_ns();
+}
+
+/* Drain for @grace after @done_ns, then stop and join the consumers. */
+static void traffic_stop(uint64_t done_ns, uint64_t grace)
+{
 	if (cfg.mode & MODE_RX)
 		pthread_join(t_inj, NULL);
 
@@ -1228,7 +1322,42 @@ static double run_traffic(uint64_t grace)
 		pthread_join(t_txg, NULL);
 		pthread_join(t_cap, NULL);
 	}
+}
+
+/*
+ * Run traffic for one setup.  @grace: drain time after the producers are
+ * done.  Returns the traffic time in seconds (start to producers done).
+ */
+static double run_traffic(uint64_t grace)
+{
+	uint64_t done_ns;
+
+	traffic_start();
+	sleep_until(dev.start_ns + (uint64_t)(cfg.duration * 1e9));
+	done_ns = traffic_wait();
+	traffic_stop(done_ns, grace);
 	return (done_ns - dev.start_ns) / 1e9;
+}
+
+/*
+ * --close-busy: tear the vhost device down (@style) at a random moment
+ * of the traffic, with the producers still queueing frames and kicking
+ * (work queued) and signals held (timers armed); then stop the threads.
+ * The coalescing stats are read just before.
+ */
+static void run_busy(int style, struct vhost_vring_coalesce_stats st[2],
+		     bool ok[2])
+{
+	double frac = 0.2 + 0.8 * rand_r(&cfg.seed) / (double)RAND_MAX;
+
+	traffic_start();
+	sleep_until(dev.start_ns + (uint64_t)(cfg.duration * 1e9 * frac));
+	swap_end();
+	read_coal_stats(st, ok);
+	dev_teardown_vhost(style);
+	/* The producers stop now; what they queued is never used. */
+	WRITE_ONCE(dev.end_ns, now_ns());
+	traffic_stop(traffic_wait(), 0);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1347,6 +1476,8 @@ static void print_report(double secs, uint64_t grace, const struct csw *a,
 	KV("tx_reclaimed_opportunistic", "%llu",
 	   (unsigned long long)dev.tx_reclaim_opportunistic);
 	KV("tx_capture_errors", "%llu", (unsigned long long)dev.cap_err);
+	KV("call_swaps", "%llu", (unsigned long long)dev.call_swaps);
+	KV("call_swaps_none", "%llu", (unsigned long long)dev.call_swaps_none);
 	KV("pkts_total", "%llu", (unsigned long long)pkts);
 	KV("ctxsw_vol", "%ld", vol);
 	KV("ctxsw_invol", "%ld", invol);
@@ -1419,6 +1550,16 @@ static void usage(FILE *f)
 "                          possibly armed), rotating teardown styles: close,\n"
 "                          detach backend then close, VHOST_RESET_OWNER then\n"
 "                          close\n"
+"      --close-busy        with --cycles: tear down (in the rotating style) at\n"
+"                          a random moment of the traffic, the producers still\n"
+"                          queueing and kicking (vhost work queued) and\n"
+"                          signals held (timers armed), then stop the threads\n"
+"      --swap-call USECS   during traffic, every USECS give each ring a new\n"
+"                          call eventfd (VHOST_SET_VRING_CALL), every other\n"
+"                          time through -1 (no eventfd) for USECS/2; each swap\n"
+"                          wakes the ring's guest once (counted in signals)\n"
+"      --seed N            for --close-busy's moments (default: from the clock;\n"
+"                          printed as seed=)\n"
 "      --grace MS          drain time after traffic (default 50), plus the\n"
 "                          largest coalescing usecs in effect\n"
 "      --watchdog SEC      abort (exit 1) if the run takes longer (default:\n"
@@ -1508,7 +1649,8 @@ static void parse_coalesce(const char *arg)
 
 static void parse_args(int argc, char **argv)
 {
-	enum { O_EIDX = 256, O_NOEIDX, O_ALWAYS, O_CDEF, O_CYCLES, O_GRACE, O_WD };
+	enum { O_EIDX = 256, O_NOEIDX, O_ALWAYS, O_CDEF, O_CYCLES, O_GRACE, O_WD,
+	       O_BUSY, O_SWAP, O_SEED };
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "rate", required_argument, NULL, 'r' },
@@ -1525,10 +1667,14 @@ static void parse_args(int argc, char **argv)
 		{ "cycles", required_argument, NULL, O_CYCLES },
 		{ "grace", required_argument, NULL, O_GRACE },
 		{ "watchdog", required_argument, NULL, O_WD },
+		{ "close-busy", no_argument, NULL, O_BUSY },
+		{ "swap-call", required_argument, NULL, O_SWAP },
+		{ "seed", required_argument, NULL, O_SEED },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
+	bool seeded = false;
 	int o, r;
 
 	while ((o = getopt_long(argc, argv, "m:r:d:s:R:t:k:c:vh", opts, NULL)) != -1) {
@@ -1602,6 +1748,18 @@ static void parse_args(int argc, char **argv)
 		case O_WD:
 			cfg.watchdog_s = parse_ul(optarg, "--watchdog", 1000000);
 			break;
+		case O_BUSY:
+			cfg.close_busy = true;
+			break;
+		case O_SWAP:
+			cfg.swap_us = parse_ul(optarg, "--swap-call", 10000000);
+			if (!cfg.swap_us)
+				usage_err("--swap-call %s: must be >= 1", optarg);
+			break;
+		case O_SEED:
+			cfg.seed = parse_ul(optarg, "--seed", UINT_MAX);
+			seeded = true;
+			break;
 		case 'v':
 			cfg.verbose = true;
 			break;
@@ -1615,6 +1773,10 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_err("unexpected argument '%s'", argv[optind]);
+	if (cfg.close_busy && !cfg.cycles)
+		usage_err("%s needs --cycles", "--close-busy");
+	if (!seeded)
+		cfg.seed = (unsigned int)(now_ns() ^ getpid());
 	if (!cfg.watchdog_s) {
 		double per_cycle = cfg.duration + cfg.grace_ms / 1e3 + 5;
 		unsigned int n = cfg.cycles ? cfg.cycles : 1;
@@ -1643,10 +1805,15 @@ static int run_cycles(void)
 
 		dev_setup();
 		if (cfg.verbose)
-			fprintf(stderr, "vhost-net-drv: cycle %u, teardown %s\n",
-				c, teardown_names[style]);
-		run_traffic(0);
-		read_coal_stats(st, ok);
+			fprintf(stderr, "vhost-net-drv: cycle %u, teardown %s%s\n",
+				c, teardown_names[style],
+				cfg.close_busy ? " while busy" : "");
+		if (cfg.close_busy) {
+			run_busy(style, st, ok);
+		} else {
+			run_traffic(0);
+			read_coal_stats(st, ok);
+		}
 		rx_sent += dev.rx_sent;
 		rx_rcv += dev.rx.received;
 		rx_sig += dev.q[VQ_RX].signals;
@@ -1655,7 +1822,10 @@ static int run_cycles(void)
 		tx_sig += dev.q[VQ_TX].signals;
 		if (c + 1 == cfg.cycles)
 			print_header();
-		dev_teardown(style);
+		if (cfg.close_busy)
+			dev_teardown_rest();
+		else
+			dev_teardown(style);
 		styles[style]++;
 		track_free(&dev.rx);
 		track_free(&dev.tx);
@@ -1665,6 +1835,10 @@ static int run_cycles(void)
 	KV("teardown_close", "%u", styles[0]);
 	KV("teardown_detach", "%u", styles[1]);
 	KV("teardown_reset_owner", "%u", styles[2]);
+	KV("close_busy", "%d", cfg.close_busy);
+	KV("seed", "%u", cfg.seed);
+	KV("call_swaps", "%llu", (unsigned long long)dev.call_swaps);
+	KV("call_swaps_none", "%llu", (unsigned long long)dev.call_swaps_none);
 	KV("rx_sent", "%llu", (unsigned long long)rx_sent);
 	KV("rx_received", "%llu", (unsigned long long)rx_rcv);
 	KV("rx_signals", "%llu", (unsigned long long)rx_sig);

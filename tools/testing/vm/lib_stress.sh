@@ -52,11 +52,23 @@ now_ns() {
 	echo $((${up%.*} * 1000000000 + 10#${up#*.} * 10000000))
 }
 
-# pick WORD...: one of the words, at random ($RANDOM).
+# pick WORD...: one of the words, at random ($RANDOM). In a command
+# substitution, $(pick ...), bash 5.1 and later reseed $RANDOM in the
+# subshell: the choice does not follow NCOAL_SEED. Use pick_to there.
 pick() {
 	local a=("$@")
 
 	echo "${a[RANDOM % ${#a[@]}]}"
+}
+
+# pick_to VAR WORD...: one of the words into VAR, at random, in this
+# shell (replayable from the seed).
+pick_to() {
+	local -n _pick_var=$1
+
+	shift
+	# shellcheck disable=SC2034 # a nameref
+	_pick_var=${*:RANDOM % $# + 1:1}
 }
 
 # hp_save FILE / hp_restore FILE: every vhost_net module parameter. The
@@ -68,10 +80,11 @@ HP_ALL="rx_coalesce_usecs tx_coalesce_usecs rx_max_coalesced_frames
 	coalesce_max_frames coalesce_min_usecs"
 
 hp_save() {
-	local p
+	local p v
 
 	for p in $HP_ALL; do
-		echo "$p $(cat "$VNP/$p")"
+		read -r v < "$VNP/$p"
+		echo "$p $v"
 	done > "$1"
 }
 
@@ -180,12 +193,12 @@ ring_settled() {
 #   fds      open file descriptors on /dev/vhost-net, all processes
 #   workers  vhost worker threads (vhost-<pid>; one per owned device)
 vhost_census() {
-	local dirs fds=0 workers=0 f c p
+	local dirs fds workers=0 c p
 
 	dirs=$(find $VDBG -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
-	for f in /proc/[0-9]*/fd/*; do
-		[ "$(readlink "$f" 2>/dev/null)" = /dev/vhost-net ] && fds=$((fds + 1))
-	done
+	# One find, not a readlink per descriptor: a process each costs
+	# tens of ms in the emulated test host.
+	fds=$(find /proc/[0-9]*/fd -maxdepth 1 -lname /dev/vhost-net 2>/dev/null | wc -l)
 	for c in /proc/[0-9]*/task/*/comm; do
 		read -r p < "$c" 2>/dev/null || continue
 		[[ $p =~ ^vhost-[0-9]+$ ]] && workers=$((workers + 1))
