@@ -6,7 +6,9 @@
 # tests/ without the number and .sh (default: all, in order). Output is
 # one kselftest TAP stream; each script's results are renumbered.
 # NCOAL_TEST_TIMEOUT: seconds a test script may take (default 600; the
-# long reliability runs of make stress take more).
+# long reliability runs of make stress take more). A test that boots
+# several guests may ask for more in its header, "# ncoal-timeout: SEC";
+# the larger of the two applies.
 
 set -u
 cd "$(dirname "$0")" || exit 2
@@ -30,6 +32,9 @@ for t in "${tests[@]}"; do
 	name=${name#[0-9][0-9]-}
 	echo "# === $name"
 	start=$(date +%s)
+	limit=${NCOAL_TEST_TIMEOUT:-600}
+	own=$(sed -n 's/^# ncoal-timeout: *\([0-9][0-9]*\)$/\1/p' "$t" | head -n1)
+	[ -n "$own" ] && [ "$own" -gt "$limit" ] && limit=$own
 	f0=$fail r0=$((pass + fail + skip))
 	while IFS= read -r line; do
 		case "$line" in
@@ -46,7 +51,7 @@ for t in "${tests[@]}"; do
 		"# ncoal-exit "*) rc=${line#\# ncoal-exit } ;;
 		*) echo "# $line" | sed 's/^# # /# /' ;;
 		esac
-	done < <(timeout "${NCOAL_TEST_TIMEOUT:-600}" bash "$t" 2>&1; echo "# ncoal-exit $?")
+	done < <(timeout "$limit" bash "$t" 2>&1; echo "# ncoal-exit $?")
 	if [ "$rc" != 0 ] && [ "$rc" != 4 ] && [ $fail -eq $f0 ]; then
 		n=$((n + 1)); fail=$((fail + 1))
 		echo "not ok $n $name: script exited with status $rc"

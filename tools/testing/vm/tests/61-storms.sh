@@ -39,7 +39,9 @@
 #   qemu-kill    1 cycle                 25 cycles (~20 min)
 #
 # Short mode: about 3 minutes with 30 s guest boots (two, three when no
-# guest was left running by an earlier test).
+# guest was left running by an earlier test); on a loaded machine boots
+# take 70 s and the short mode 10 minutes, hence its own time limit:
+# ncoal-timeout: 1200
 #
 #   NCOAL_SEED=N      replay the random choices (printed)
 #   NCOAL_STORMS=LIST only these cases (space separated names above)
