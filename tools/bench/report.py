@@ -1345,11 +1345,13 @@ def main():
         meta = {**runs[-1], **meta}
         meta["reps"] = str(sum(int(m["reps"]) for m in runs
                                if m["reps"].isdigit()))
-        meta["l1_seconds"] = str(sum(int(m.get("l1_seconds", "0"))
-                                     for m in runs
-                                     if m.get("l1_seconds", "").isdigit()))
-        for k in ("runs_planned", "vm_status", "failed_runs"):
-            meta.pop(k, None)
+        if len(runs) > 1:
+            # per-run fields: listed run by run instead
+            meta["l1_seconds"] = str(sum(
+                int(m.get("l1_seconds", "0")) for m in runs
+                if m.get("l1_seconds", "").isdigit()))
+            for k in ("runs_planned", "vm_status", "failed_runs"):
+                meta.pop(k, None)
         args.csv = [m["run_dir"] for m in runs]
     cells = aggregate(rows)
     if not cells:
