@@ -295,7 +295,9 @@ l2_start() {
 	# Not -daemonize: QEMU's own last words (a KVM error, an abort) must
 	# reach qemu.log, and a daemonized QEMU sends them to /dev/null.
 	# "qemu-system-x86_64" may be a shell function (the relay tests').
-	${NCOAL_QEMU:-qemu-system-x86_64} -enable-kvm -cpu host,-xsave -smp 1 -m 384 \
+	# In a subshell that records QEMU's exit status (a guest QEMU that
+	# died without a word once: the status says whether it was a signal).
+	( ${NCOAL_QEMU:-qemu-system-x86_64} -enable-kvm -cpu host,-xsave -smp 1 -m 384 \
 		-display none -nodefaults -no-reboot \
 		-serial file:$L2_DIR/serial.log \
 		-kernel "/boot/vmlinuz-$(uname -r)" \
@@ -304,7 +306,9 @@ l2_start() {
 		-monitor "unix:$L2_MON,server=on,wait=off" \
 		-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on${L2_NETDEV_OPTS:+,$L2_NETDEV_OPTS} \
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:02,romfile= \
-		-pidfile $L2_DIR/qemu.pid > $L2_DIR/qemu.log 2>&1 < /dev/null &
+		-pidfile $L2_DIR/qemu.pid > $L2_DIR/qemu.log 2>&1 < /dev/null
+	  echo "qemu exit status $? (128+N: signal N)" >> $L2_DIR/qemu.log
+	) > /dev/null 2>&1 < /dev/null &
 	launcher=$!
 	# Out of the job table: a caller's bare "wait" must not wait for it.
 	disown $launcher
