@@ -121,46 +121,18 @@ host_load_stock() {
 # every guest's APIC enable toggled (second int3, in
 # kvm_arch_vcpu_ioctl_run).
 kvm_hold() {
-	local f=/run/ncoal-kvm-hold.pid i
+	local f=/run/ncoal-kvm-hold.pid
 
 	[ -f $f ] && proc_alive "$(cat $f)" && return 0
-	rm -f /run/ncoal-kvm-hold.ready
 	setsid /usr/bin/python3 -c '
 import fcntl, os, signal
 kvm = os.open("/dev/kvm", os.O_RDWR)
 vm = fcntl.ioctl(kvm, 0xAE01, 0)	# KVM_CREATE_VM
 fcntl.ioctl(vm, 0xAE60, 0)		# KVM_CREATE_IRQCHIP
 cpu = fcntl.ioctl(vm, 0xAE41, 0)	# KVM_CREATE_VCPU 0 (its APIC stays
-open("/run/ncoal-kvm-hold.ready", "w").close()	# software-disabled:
-signal.pause()				# holds that key too)' < /dev/null > /dev/null 2>&1 &
+signal.pause()				# software-disabled: holds that key too)' < /dev/null > /dev/null 2>&1 &
 	echo $! > $f
 	disown $!
-	for i in $(seq 1 200); do
-		[ -e /run/ncoal-kvm-hold.ready ] && return 0
-		sleep 0.1
-	done
-	echo "kvm_hold: the holder did not create its VM within 20 s"
-	return 1
-}
-
-# single_cpu CMD...: run CMD with every CPU but CPU 0 offline. The
-# holder's own KVM_CREATE_VM still flips the preempt-notifier key, and
-# one test host in about eight died of it ('Oops: int3' at
-# __schedule+0x428 in python3's kvm_dev_ioctl, seen this session): with
-# one CPU online, text_poke_bp() has no other CPU to race.
-single_cpu() {
-	local c rc off=()
-
-	for c in /sys/devices/system/cpu/cpu[1-9]*/online; do
-		[ -w "$c" ] && [ "$(cat "$c")" = 1 ] || continue
-		echo 0 > "$c" && off+=("$c")
-	done
-	"$@"
-	rc=$?
-	for c in "${off[@]}"; do
-		echo 1 > "$c"
-	done
-	return $rc
 }
 
 kvm_setup() {
@@ -168,10 +140,7 @@ kvm_setup() {
 		modprobe -q kvm_amd 2>/dev/null || modprobe -q kvm_intel 2>/dev/null
 	fi
 	[ -e /dev/kvm ] || { echo "no /dev/kvm in L1 (nested SVM/VMX)"; return 1; }
-	# Only the first time in a test host: hotplug costs seconds in TCG.
-	[ -f /run/ncoal-kvm-hold.pid ] && proc_alive "$(cat /run/ncoal-kvm-hold.pid)" &&
-		return 0
-	single_cpu kvm_hold
+	kvm_hold
 }
 
 tap_setup() {
