@@ -125,7 +125,12 @@ kvm_hold() {
 
 	[ -f $f ] && proc_alive "$(cat $f)" && return 0
 	setsid /usr/bin/python3 -c '
-import fcntl, os, signal
+import fcntl, os, signal, socket
+# SO_TIMESTAMP keeps netstamp_needed_key on: every ping (iputils sets
+# it) would otherwise flip that key and patch netif_receive_skb(), and
+# a vhost worker on the other vCPU took the int3 (soak, this session).
+ts = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+ts.setsockopt(socket.SOL_SOCKET, 29, 1)	# SO_TIMESTAMP (x86)
 kvm = os.open("/dev/kvm", os.O_RDWR)
 vm = fcntl.ioctl(kvm, 0xAE01, 0)	# KVM_CREATE_VM
 fcntl.ioctl(vm, 0xAE60, 0)		# KVM_CREATE_IRQCHIP
