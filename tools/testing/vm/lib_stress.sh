@@ -52,6 +52,19 @@ now_ns() {
 	echo $((${up%.*} * 1000000000 + 10#${up#*.} * 10000000))
 }
 
+# kill_pidfile FILE: kill the processes whose pids FILE lists (one per
+# line; background jobs started in check's subshells record themselves
+# there), then remove it.
+kill_pidfile() {
+	local p
+
+	[ -f "$1" ] || return 0
+	for p in $(cat "$1"); do
+		kill "$p" 2>/dev/null
+	done
+	rm -f "$1"
+}
+
 # pick WORD...: one of the words, at random ($RANDOM). In a command
 # substitution, $(pick ...), bash 5.1 and later reseed $RANDOM in the
 # subshell: the choice does not follow NCOAL_SEED. Use pick_to there.

@@ -82,13 +82,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT" "$L2_DIR"
 
 bg_stop() {
-	local p
-
-	[ -f "$PIDS" ] || return 0
-	for p in $(cat "$PIDS"); do
-		kill "$p" 2>/dev/null
-	done
-	rm -f "$PIDS"
+	kill_pidfile "$PIDS"
 }
 
 # nap MS: sleep without a process (a read that times out on a pipe no

@@ -112,13 +112,7 @@ serial_clean() {
 # The L1 flood processes are started in check's subshells: their pids
 # live in a file.
 flood_stop() {
-	local p
-
-	[ -f "$FLOODS" ] || return 0
-	for p in $(cat "$FLOODS"); do
-		kill "$p" 2>/dev/null
-	done
-	rm -f "$FLOODS"
+	kill_pidfile "$FLOODS"
 }
 
 # flood_start PPS: L1 -> guest UDP (no receiver needed in the guest) and
