@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# stress-run.sh [TEST...]: make stress. Boots the test host once and runs
+# stress-run.sh [TEST...]: make stress. Boots the test host and runs
 # the reliability tests (tests/5x-*, 6x-*: hostile guest, uAPI fuzz, and
 # whatever soak and storm tests exist) in their long versions
 # (NCOAL_STRESS=1), then prints a summary table: per case, the cycles it
@@ -65,12 +65,12 @@ scripts/mkinitramfs.sh l2 "$NCOAL_BUILD/vm/l2-initramfs.gz" >/dev/null ||
 	{ echo "guest image (scripts/mkinitramfs.sh l2) failed" >&2; exit 1; }
 out=$NCOAL_BUILD/stress
 mkdir -p "$out"
-scripts/vm -q -t "${STRESS_TIMEOUT:-14400}" -o "$out/vm" -- \
-	env NCOAL_STRESS=1 NCOAL_TEST_TIMEOUT=5400 \
-	tools/testing/vm/run.sh "${tests[@]}" > "$out/stress.tap" 2> "$out/vm.err"
+VM_TIMEOUT=${STRESS_TIMEOUT:-14400} \
+NCOAL_SUITE_ENV="NCOAL_STRESS=1 NCOAL_TEST_TIMEOUT=5400" \
+	tools/testing/vm/suite.sh "${tests[@]}" > "$out/stress.tap" 2> "$out/vm.err"
 rc=$?
 cat "$out/stress.tap"
 echo
 summary "$out/stress.tap" | tee "$out/summary.txt"
-echo "(TAP: $out/stress.tap; test host log: $out/vm/serial.log)"
+echo "(TAP: $out/stress.tap; test host logs: $NCOAL_BUILD/vm/suite-*/serial.log)"
 [ "$rc" = 0 ] && ! grep -q '^not ok' "$out/stress.tap"

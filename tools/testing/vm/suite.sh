@@ -1,0 +1,164 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# suite.sh [TEST...]: the VM suite as make check runs it, from this
+# machine: run.sh in a test host (scripts/vm), one TAP stream on stdout,
+# exit status 0 only if every result passed.
+#
+# The test host is emulated (TCG, two vCPU threads) and now and then dies
+# under a test for reasons of its own: a vCPU runs a stale breakpoint left
+# by a static key patched on the other vCPU ("Oops: int3" mid-NOP), or
+# it freezes without a console line (scripts/vm sees the heartbeat stop,
+# samples the CPUs into freeze.txt and stops it). Such a death takes the
+# rest of the run with it, so the suite goes on in a new test host: the
+# tests that finished keep their results, the test it died under runs
+# again once (a second death under it is a failure), the rest follow.
+# Every other kernel report (BUG, WARNING, any other Oops, lockups, hung
+# tasks) is a failure of the test it happened under and of the suite,
+# never retried away; the last result says whether the test hosts' logs
+# are clean.
+#
+#   VM_TIMEOUT        seconds for the whole suite (default 3600)
+#   NCOAL_VM_DEATHS   new test hosts allowed after deaths (default 3)
+#   NCOAL_SUITE_ENV   VAR=VALUE words for run.sh (make stress)
+#
+# Files: $NCOAL_BUILD/vm/suite-N/ for the N-th test host (serial.log,
+# output.log, freeze.txt, ...), vm/last links to the newest.
+
+set -uo pipefail
+cd "$(dirname "$0")/../../.." || exit 2
+NCOAL_BUILD=${NCOAL_BUILD:-$PWD/build}
+export NCOAL_BUILD
+
+tests=("$@")
+if [ ${#tests[@]} -eq 0 ]; then
+	for t in tools/testing/vm/tests/[0-9]*.sh; do
+		t=${t##*/}; t=${t%.sh}
+		tests+=("${t#[0-9][0-9]-}")
+	done
+fi
+read -r -a suite_env <<< "${NCOAL_SUITE_ENV:-}"
+end=$(($(date +%s) + ${VM_TIMEOUT:-3600}))
+max_deaths=${NCOAL_VM_DEATHS:-3}
+real_reports='BUG:|Oops:|WARNING:|general protection fault|kernel BUG at|soft lockup|hard LOCKUP|blocked for more than|rcu_.*self-detected stall|rcu_.*detected stalls'
+
+n=0 fail=0 deaths=0 host=0
+retried=" "
+logs=()
+
+result() {
+	n=$((n + 1))
+	[ "$1" = ok ] || fail=$((fail + 1))
+	echo "$1 $n ${*:2}"
+}
+
+# The kernel reports in a console log that are not the emulator's stale
+# breakpoint.
+real_oops() {
+	grep -E "$real_reports" "$1" | grep -v 'Oops: int3' || true
+}
+
+rm -rf "$NCOAL_BUILD"/vm/suite-*
+echo "TAP version 13"
+while [ ${#tests[@]} -gt 0 ]; do
+	host=$((host + 1))
+	out=$NCOAL_BUILD/vm/suite-$host
+	left=$((end - $(date +%s)))
+	if [ "$left" -lt 60 ]; then
+		result "not ok" "vm: no time left for: ${tests[*]}"
+		break
+	fi
+	[ "$host" -gt 1 ] && echo "# --- test host $host: ${tests[*]}"
+	scripts/vm -q -t "$left" -o "$out" -- \
+		env "${suite_env[@]}" tools/testing/vm/run.sh "${tests[@]}" \
+		> "$out.err" 2>&1
+	rc=$?
+	ln -sfn "suite-$host" "$NCOAL_BUILD/vm/last"
+	logs+=("$out/serial.log")
+
+	if [ -f "$out/status" ]; then
+		# run.sh ended: its stream is whole.
+		while IFS= read -r line; do
+			case "$line" in
+			"ok "*) result ok "${line#ok [0-9]* }" ;;
+			"not ok "*) result "not ok" "${line#not ok [0-9]* }" ;;
+			"TAP version"*|1..*|"# Totals"*) ;;
+			*) echo "$line" ;;
+			esac
+		done < "$out/output.log"
+		if [ "$rc" != 0 ] && ! grep -q '^not ok' "$out/output.log"; then
+			sed 's/^/# /' "$out.err"
+			result "not ok" "vm: run.sh exited with status $rc"
+		fi
+		break
+	fi
+
+	# The test host died: keep what finished, find what did not.
+	done_tests=" "
+	while IFS= read -r line; do
+		case "$line" in
+		"# "*" took "*" s") t=${line#\# }; done_tests+="${t%% took *} " ;;
+		esac
+	done < "$out/output.log"
+	dead=
+	rest=()
+	for t in "${tests[@]}"; do
+		[[ "$done_tests" == *" $t "* ]] && continue
+		[ -z "$dead" ] && dead=$t
+		rest+=("$t")
+	done
+	# output.log up to the dead test's start
+	while IFS= read -r line; do
+		[ "$line" = "# === $dead" ] && break
+		case "$line" in
+		"ok "*) result ok "${line#ok [0-9]* }" ;;
+		"not ok "*) result "not ok" "${line#not ok [0-9]* }" ;;
+		"TAP version"*) ;;
+		*) echo "$line" ;;
+		esac
+	done < "$out/output.log"
+	sed 's/^/# /' "$out.err"
+	scripts/oops-digest "$out/serial.log"
+	[ -n "$dead" ] || dead=${tests[0]}
+
+	case "$rc" in
+	124)
+		result "not ok" "$dead: the suite's time ran out (VM_TIMEOUT); not run: ${rest[*]}"
+		break ;;
+	126) how="froze (CPUs: $out/freeze.txt)" ;;
+	*) how="stopped (status $rc, serial log: $out/serial.log)" ;;
+	esac
+	echo "# vm: test host $host $how under $dead"
+	deaths=$((deaths + 1))
+	if [ -n "$(real_oops "$out/serial.log")" ]; then
+		# A real kernel report: the test failed; the rest go on.
+		result "not ok" "$dead: the test host oopsed under it (above)"
+		rest=("${rest[@]:1}")
+	elif [[ "$retried" == *" $dead "* ]]; then
+		result "not ok" "$dead: the test host died under it twice"
+		rest=("${rest[@]:1}")
+	else
+		retried+="$dead "
+		echo "# vm: $dead runs again in a new test host; its results from this one are dropped"
+	fi
+	if [ "$deaths" -gt "$max_deaths" ]; then
+		result "not ok" "vm: $deaths test hosts died; not run: ${rest[*]}"
+		break
+	fi
+	tests=("${rest[@]}")
+done
+
+# A stale breakpoint's oops is the emulator's; anything else is ours.
+bad=
+for l in "${logs[@]}"; do
+	r=$(real_oops "$l")
+	[ -n "$r" ] && bad+="$l: $r"$'\n'
+done
+if [ -n "$bad" ]; then
+	printf '%s' "$bad" | sed 's/^/# /'
+	result "not ok" "vm: the test hosts' kernel logs have no BUG, WARNING, Oops, lockup or hung task"
+else
+	result ok "vm: the test hosts' kernel logs have no BUG, WARNING, Oops, lockup or hung task ($host test host(s), $deaths died)"
+fi
+echo "1..$n"
+[ "$fail" -eq 0 ]
