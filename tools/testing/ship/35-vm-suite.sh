@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# 35-vm-suite.sh: tools/testing/vm/suite.sh, the VM suite's driver in
+# make check, against a fake test host (NCOAL_VM_RUNNER) that dies where
+# told: a freeze or the emulator's stale int3 under a test costs a new
+# test host and one more run of that test, a second death under it
+# fails, a real kernel report is never retried away, and the number of
+# deaths is bounded. kselftest TAP, no VM.
+
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+NCOAL_ROOT=${NCOAL_ROOT:-$(cd "$HERE/../../.." && pwd)}
+SUITE=$NCOAL_ROOT/tools/testing/vm/suite.sh
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+failed=0
+
+echo "TAP version 13"
+result() {
+	n=$((n + 1))
+	[ "$1" = ok ] || failed=$((failed + 1))
+	echo "$1 $n ${*:2}"
+}
+
+# The fake test host: runs tests a, b, c... as run.sh would; FAKE_DIE
+# lists TEST:HOW:TIMES (freeze, int3, oops), each test dies so the first
+# TIMES times it runs.
+cat > "$T/fake-vm" <<'EOF_VM'
+#!/bin/bash
+while [ "$1" != -- ]; do
+	case "$1" in
+	-o) out=$2; shift 2 ;;
+	-t) shift 2 ;;
+	*) shift ;;
+	esac
+done
+shift
+while [ "${1##*/}" != run.sh ]; do shift; done
+shift
+mkdir -p "$out"
+: > "$out/serial.log"
+i=0
+exec > "$out/output.log"
+echo "TAP version 13"
+for t in "$@"; do
+	echo "# === $t"
+	i=$((i + 1)); echo "ok $i $t: first check"
+	c=$(cat "$FAKE_DIR/count-$t" 2>/dev/null || echo 0)
+	echo $((c + 1)) > "$FAKE_DIR/count-$t"
+	for d in $FAKE_DIE; do
+		IFS=: read -r dt how times <<< "$d"
+		[ "$dt" = "$t" ] && [ "$c" -lt "$times" ] || continue
+		case "$how" in
+		freeze) echo "RIP ffffffff81000000 x" > "$out/freeze.txt"; exit 126 ;;
+		int3) echo "[ 9.1] Oops: int3: 0000 [#1] SMP NOPTI" >> "$out/serial.log"; exit 125 ;;
+		oops) echo "[ 9.1] BUG: kernel NULL pointer dereference, address: 0" >> "$out/serial.log"; exit 125 ;;
+		esac
+	done
+	i=$((i + 1)); echo "ok $i $t: second check"
+	echo "# $t took 1 s"
+done
+echo "1..$i"
+echo 0 > "$out/status"
+EOF_VM
+chmod +x "$T/fake-vm"
+
+# run_suite NAME DIE [TEST...]: the suite over tests a b c (or TESTs); its
+# stream in $T/NAME.tap, its status in $T/NAME.rc
+run_suite() {
+	local name=$1 die=$2
+
+	shift 2
+	[ $# -gt 0 ] || set -- a b c
+	rm -f "$T"/count-*
+	FAKE_DIR=$T FAKE_DIE=$die NCOAL_BUILD=$T/build-$name \
+		NCOAL_VM_RUNNER=$T/fake-vm VM_TIMEOUT=600 \
+		"$SUITE" "$@" > "$T/$name.tap" 2>&1
+	echo $? > "$T/$name.rc"
+}
+# has NAME REGEX, lacks NAME REGEX, rc NAME
+has() { grep -qE "$2" "$T/$1.tap"; }
+lacks() { ! grep -qE "$2" "$T/$1.tap"; }
+rc() { cat "$T/$1.rc"; }
+verdict() {
+	local name=$1 s=$2
+
+	shift 2
+	if "$@"; then
+		result ok "$name"
+	else
+		sed 's/^/# /' "$T/$s.tap"
+		result "not ok" "$name"
+	fi
+}
+
+count() { grep -cE "$2" "$T/$1.tap"; }
+
+run_suite clean ""
+clean() {
+	[ "$(count clean "^ok [0-9]* [abc]: ")" = 6 ] && [ "$(rc clean)" = 0 ] &&
+		has clean "^ok 7 vm: the test hosts.*1 test host"
+}
+verdict "no death: every result, status 0" clean clean
+
+run_suite freeze "b:freeze:1"
+freeze() {
+	has freeze "^ok 1 a: first" && has freeze "b runs again" &&
+		has freeze "^# --- test host 2: b c" &&
+		[ "$(count freeze "^ok [0-9]* b: ")" = 2 ] &&
+		has freeze "^ok [0-9]* c: second" && [ "$(rc freeze)" = 0 ]
+}
+verdict "a freeze under b: a kept, b runs again in test host 2 and passes, c runs" \
+	freeze freeze
+verdict "a freeze: where the CPUs were is shown" freeze \
+	has freeze "froze \(CPUs: .*freeze.txt\) under b"
+
+run_suite twice "b:freeze:2"
+twice() {
+	has twice "^not ok [0-9]* b: the test host died under it twice" &&
+		has twice "^ok [0-9]* c: second" && [ "$(rc twice)" = 1 ]
+}
+verdict "two freezes under b: b fails, c still runs, status 1" twice twice
+
+run_suite int3 "a:int3:1"
+int3() {
+	has int3 "a runs again" && has int3 "^ok [0-9]* vm: the test hosts" &&
+		[ "$(rc int3)" = 0 ]
+}
+verdict "the emulator's stale int3: retried, the logs count as clean" int3 int3
+
+run_suite oops "b:oops:1"
+oops() {
+	has oops "^not ok [0-9]* b: the test host oopsed" &&
+		lacks oops "b runs again" &&
+		has oops "^not ok [0-9]* vm: the test hosts" &&
+		has oops "^ok [0-9]* c: second" && [ "$(rc oops)" = 1 ]
+}
+verdict "a real oops: b fails, not retried, the log check fails, status 1" \
+	oops oops
+
+run_suite many "a:freeze:1 b:int3:1 c:freeze:1 d:freeze:1" a b c d e
+many() {
+	has many "^not ok [0-9]* vm: 4 test hosts died; not run: d e" &&
+		has many "^ok [0-9]* c: second" && [ "$(rc many)" = 1 ]
+}
+verdict "deaths are bounded: after 3, what is left is not run and fails" \
+	many many
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
