@@ -384,6 +384,21 @@ static void vnc_kick_work(struct vhost_net_coal *c)
 	vhost_vq_work_queue(c->vq, &c->work);
 }
 
+/* Back to the module parameters, nothing held, counters at zero. */
+static void vnc_forget(struct vhost_net_coal *c)
+{
+	struct ncoal_params p;
+
+	c->has_explicit = false;
+	c->force = false;
+	c->sock_deferred = false;
+	c->sock_defers = 0;
+	c->flushes = 0;
+	c->gen = atomic_read(&vnc_gen);
+	vnc_defaults(c->index, &p);
+	ncoal_init(&c->eng, &p, ktime_get_ns());
+}
+
 /**
  * vhost_net_coal_init() - set up a ring's coalescing state
  * @c: the state, embedded in the ring's vhost_net_virtqueue
@@ -395,19 +410,10 @@ static void vnc_kick_work(struct vhost_net_coal *c)
 void vhost_net_coal_init(struct vhost_net_coal *c, struct vhost_virtqueue *vq,
 			 unsigned int index)
 {
-	struct ncoal_params p;
-
 	c->vq = vq;
 	c->sock_poll = NULL;
 	c->index = index;
-	c->has_explicit = false;
-	c->force = false;
-	c->sock_deferred = false;
-	c->sock_defers = 0;
-	c->flushes = 0;
-	c->gen = atomic_read(&vnc_gen);
-	vnc_defaults(index, &p);
-	ncoal_init(&c->eng, &p, ktime_get_ns());
+	vnc_forget(c);
 	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	c->timer.function = vnc_timer_fn;
 	vhost_work_init(&c->work, vnc_work);
@@ -443,17 +449,8 @@ void vhost_net_coal_stop(struct vhost_net_coal *c)
  */
 void vhost_net_coal_reset(struct vhost_net_coal *c)
 {
-	struct ncoal_params p;
-
 	hrtimer_cancel(&c->timer);
-	c->has_explicit = false;
-	c->force = false;
-	c->sock_deferred = false;
-	c->sock_defers = 0;
-	c->flushes = 0;
-	c->gen = atomic_read(&vnc_gen);
-	vnc_defaults(c->index, &p);
-	ncoal_init(&c->eng, &p, ktime_get_ns());
+	vnc_forget(c);
 }
 
 static int vnc_validate(const struct vhost_vring_coalesce *vc)
