@@ -45,47 +45,14 @@ export GIT_CEILING_DIRECTORIES
 # git am records a committer; the checkout is scratch.
 export GIT_COMMITTER_NAME="ncoal ship test" GIT_COMMITTER_EMAIL=ship@localhost
 
-n=0
-fails=0
-skips=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-not_ok() {
-	n=$((n + 1)); fails=$((fails + 1))
-	[ -z "${2:-}" ] || echo "$2" | sed 's/^/# /'
-	echo "not ok $n $1"
-}
-
-skip() {
-	n=$((n + 1)); skips=$((skips + 1))
-	echo "ok $n $1 # SKIP $2"
-}
-
-finish() {
-	echo "1..$n"
-	echo "# Totals: pass:$((n - fails - skips)) fail:$fails xfail:0 xpass:0 skip:$skips error:0"
-	[ $fails -eq 0 ]
-	exit
-}
-
-echo "TAP version 13"
+. "$HERE/lib.sh"
 mkdir -p "$WORK"
 
 # Without the kernel headers or source nothing here can run (make deps).
-if ! kdir=$( (ncoal_kdir) 2>&1); then
-	echo "ok 1 the upstream series # SKIP no kernel build directory: $kdir"
-	echo "1..1"
-	exit 4
-fi
-if [ ! -f "$KSRC" ] && [ ! -d "$KSRC" ]; then
-	echo "ok 1 the upstream series # SKIP no kernel source: KSRC=$KSRC (make deps: linux-source-6.12)"
-	echo "1..1"
-	exit 4
-fi
+kdir=$( (ncoal_kdir) 2>&1) ||
+	skip_all "the upstream series" "no kernel build directory: $kdir"
+[ -f "$KSRC" ] || [ -d "$KSRC" ] ||
+	skip_all "the upstream series" "no kernel source: KSRC=$KSRC (make deps: linux-source-6.12)"
 
 # --- 1. make patches ----------------------------------------------------------
 

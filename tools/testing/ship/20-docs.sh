@@ -40,32 +40,10 @@ SYSFS_SRC=$NCOAL_ROOT/drivers/net/virtio_net_coal_sysfs.c
 HOST_KO=$NCOAL_BUILD/vhost_net.ko
 GUEST_KO=$NCOAL_BUILD/virtio_net.ko
 
-n=0
-fails=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-# not_ok NAME [DETAILS]
-not_ok() {
-	n=$((n + 1)); fails=$((fails + 1))
-	[ -z "${2:-}" ] || printf '%s\n' "$2" | sed 's/^/# /'
-	echo "not ok $n $1"
-}
-
-# result NAME PROBLEMS: ok when PROBLEMS is empty
-result() {
-	if [ -z "$2" ]; then ok "$1"; else not_ok "$1" "$2"; fi
-}
-
-echo "TAP version 13"
+. "$HERE/lib.sh"
 for f in "$HOST_KO" "$GUEST_KO"; do
 	if [ ! -f "$f" ]; then
-		echo "ok 1 docs match the modules # SKIP no $f (make modules)"
-		echo "1..1"
-		exit 4
+		skip_all "docs match the modules" "no $f (make modules)"
 	fi
 done
 
@@ -333,6 +311,4 @@ if [ -z "${NCOAL_DOCS_SELFTEST:-}" ]; then
 	result "self-check: knobs that do not exist are reported" "$bad${bad:+$out}"
 fi
 
-echo "1..$n"
-echo "# Totals: pass:$((n - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
-[ $fails -eq 0 ]
+finish

@@ -14,23 +14,7 @@ NCOAL_ROOT=${NCOAL_ROOT:-$(cd "$HERE/../../.." && pwd)}
 RUN=$NCOAL_ROOT/tools/testing/vm/stress-run.sh
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0
-failed=0
-
-echo "TAP version 13"
-check() {
-	local name=$1 got=$2 want=$3
-
-	n=$((n + 1))
-	if [ "$got" = "$want" ]; then
-		echo "ok $n $name"
-	else
-		echo "# got:  $got"
-		echo "# want: $want"
-		echo "not ok $n $name"
-		failed=$((failed + 1))
-	fi
-}
+. "$HERE/lib.sh"
 
 cat > "$T/in.tap" <<'EOT'
 TAP version 13
@@ -59,5 +43,4 @@ printf 'TAP version 13\nok 1 x: y\n' > "$T/none.tap"
 check "a run without stress cases says so" \
 	"$("$RUN" --summary "$T/none.tap" | sed -n 2p)" "(no stress case reported)"
 
-echo "1..$n"
-[ "$failed" = 0 ]
+finish

@@ -14,15 +14,7 @@ NCOAL_ROOT=${NCOAL_ROOT:-$(cd "$HERE/../../.." && pwd)}
 SUITE=$NCOAL_ROOT/tools/testing/vm/suite.sh
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-n=0
-failed=0
-
-echo "TAP version 13"
-result() {
-	n=$((n + 1))
-	[ "$1" = ok ] || failed=$((failed + 1))
-	echo "$1 $n ${*:2}"
-}
+. "$HERE/lib.sh"
 
 # The fake test host: runs tests a, b, c... as run.sh would; FAKE_DIE
 # lists TEST:HOW:TIMES (freeze, int3, oops), each test dies so the first
@@ -88,10 +80,9 @@ verdict() {
 
 	shift 2
 	if "$@"; then
-		result ok "$name"
+		ok "$name"
 	else
-		sed 's/^/# /' "$T/$s.tap"
-		result "not ok" "$name"
+		not_ok "$name" "$(cat "$T/$s.tap")"
 	fi
 }
 
@@ -148,5 +139,4 @@ many() {
 verdict "deaths are bounded: after 3, what is left is not run and fails" \
 	many many
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+finish

@@ -30,37 +30,16 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 NCOAL_ROOT=${NCOAL_ROOT:-$(cd "$HERE/../../.." && pwd)}
 . "$NCOAL_ROOT/scripts/lib.sh"
 
-n=0
-fails=0
-skips=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-not_ok() {
-	n=$((n + 1)); fails=$((fails + 1))
-	[ -z "${2:-}" ] || printf '%s\n' "$2" | tail -n 30 | sed 's/^/# /'
-	echo "not ok $n $1"
-}
-
-skip_all() {
-	echo "ok 1 dkms install and remove # SKIP $1"
-	echo "1..1"
-	exit 4
-}
-
-echo "TAP version 13"
-[ "$(id -u)" -eq 0 ] || skip_all "not root"
-command -v dkms > /dev/null || skip_all "dkms is not installed (make deps)"
-kver=$( (ncoal_kver) 2>/dev/null) || skip_all "no 6.12 kernel headers (make deps)"
-[ -d "/lib/modules/$kver/build" ] || skip_all "no /lib/modules/$kver/build"
-[ -e "${KSRC:-/usr/src/linux-source-6.12.tar.xz}" ] || skip_all "no linux-source-6.12 (make deps)"
+. "$HERE/lib.sh"
+[ "$(id -u)" -eq 0 ] || skip_all "dkms install and remove" "not root"
+command -v dkms > /dev/null || skip_all "dkms install and remove" "dkms is not installed (make deps)"
+kver=$( (ncoal_kver) 2>/dev/null) || skip_all "dkms install and remove" "no 6.12 kernel headers (make deps)"
+[ -d "/lib/modules/$kver/build" ] || skip_all "dkms install and remove" "no /lib/modules/$kver/build"
+[ -e "${KSRC:-/usr/src/linux-source-6.12.tar.xz}" ] || skip_all "dkms install and remove" "no linux-source-6.12 (make deps)"
 ver=$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$NCOAL_ROOT/dkms.conf")
-[ -n "$ver" ] || { not_ok "dkms.conf has a PACKAGE_VERSION"; echo "1..$n"; exit 1; }
+[ -n "$ver" ] || { not_ok "dkms.conf has a PACKAGE_VERSION"; finish; }
 if [ -n "$(dkms status ncoal 2>/dev/null)" ] || [ -e "/usr/src/ncoal-$ver" ]; then
-	skip_all "ncoal is in DKMS already ($(dkms status ncoal 2>/dev/null | head -n1)); not touching an operator's install"
+	skip_all "dkms install and remove" "ncoal is in DKMS already ($(dkms status ncoal 2>/dev/null | head -n1)); not touching an operator's install"
 fi
 
 MODDIR=/lib/modules/$kver
@@ -95,8 +74,7 @@ if quiet "$NCOAL_ROOT/scripts/dkms-src.sh" && [ -f "/usr/src/ncoal-$ver/dkms.con
 	ok "dkms-src.sh, dkms add ncoal/$ver ($(du -sh "/usr/src/ncoal-$ver" | cut -f1), no build/)"
 else
 	not_ok "dkms-src.sh, dkms add ncoal/$ver" "$(cat "$LOG")"
-	echo "1..$n"
-	exit 1
+	finish
 fi
 
 # --- 2. build ------------------------------------------------------------------
@@ -193,6 +171,4 @@ else
 	not_ok "dkms-src.sh --remove: nothing of ncoal left in DKMS" "$(dkms status ncoal 2>&1)"
 fi
 
-echo "1..$n"
-echo "# Totals: pass:$((n - fails - skips)) fail:$fails xfail:0 xpass:0 skip:$skips error:0"
-[ $fails -eq 0 ]
+finish
