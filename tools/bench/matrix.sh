@@ -173,8 +173,8 @@ GUEST_RR_QUICK_DIRS=(udp)
 GUEST_RR_QUICK_DURATION=2
 GUEST_RR_SWEEP_RATE=600
 
-# guest-web: busybox httpd in the guest, wrk in L1; the "rate" is wrk's
-# number of connections (closed loop, as fast as it goes)
+# guest-web: nginx in the guest, wrk in L1; the "rate" is wrk's number
+# of connections (closed loop, as fast as it goes)
 GUEST_WEB_SETTINGS=("${GUEST_SETTINGS[@]}")
 GUEST_WEB_RATES=(4)
 GUEST_WEB_DIRS=(http)

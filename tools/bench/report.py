@@ -248,15 +248,10 @@ SCENARIOS.update({
         "notes": [GUEST_COUNTER_NOTE],
     },
     "guest-web": {
-        "title": "Guest: web requests (busybox httpd, wrk)",
-        "intro": GUEST_INTRO + (
-            " busybox httpd in the guest serves a 1 KiB page; wrk in L1 "
-            "fetches it as fast as it can over the given number of "
-            "parallel connections (the column header; busybox httpd "
-            "closes each connection, so every request is a TCP "
-            "connection: the thesis's Apache test, scaled). Latency "
-            "percentiles are wrk's; per-request counters divide by the "
-            "requests completed."),
+        # title and intro: web_server_info(), from the server the rows
+        # measured
+        "title": "Guest: web requests",
+        "intro": "",
         "dirs": {"http": "HTTP GET, host to guest"},
         "rate_label": "{} connections",
         "metrics": [
@@ -326,6 +321,71 @@ SCENARIOS["guest-sweep"] = dict(
 )
 
 
+# guest-web's server: the meta key guest-web_server of the run ("nginx
+# VERSION"); runs saved before it was recorded measured busybox httpd.
+WEB_SERVER_OLD = "busybox httpd"
+WEB_SERVERS = {
+    "nginx": (
+        "nginx",
+        " nginx in the guest (Debian's package, unpacked into the guest "
+        "image; one worker process, no access log) serves a 1 KiB page; "
+        "wrk in L1 fetches it as fast as it can over the given number of "
+        "parallel connections (the column header; nginx closes each "
+        "connection, keepalive_timeout 0, so every request is a TCP "
+        "connection: the thesis's Apache test, scaled). Latency "
+        "percentiles are wrk's; per-request counters divide by the "
+        "requests completed."),
+    "busybox": (
+        "busybox httpd",
+        " busybox httpd in the guest serves a 1 KiB page; wrk in L1 "
+        "fetches it as fast as it can over the given number of "
+        "parallel connections (the column header; busybox httpd "
+        "closes each connection, so every request is a TCP "
+        "connection: the thesis's Apache test, scaled). Latency "
+        "percentiles are wrk's; per-request counters divide by the "
+        "requests completed."),
+}
+
+
+def tag_web_server(rows, meta):
+    """Mark guest-web rows with the server of their run (meta)."""
+    server = meta.get("guest-web_server") or WEB_SERVER_OLD
+    for r in rows:
+        if r.get("scenario") == "guest-web":
+            r["_web_server"] = server
+
+
+def web_server_rows(rows):
+    """guest-web's rows of one server only: that of the newest rows
+    (the last run); the rows of another server are left out, not pooled
+    (a different workload).  Returns (rows, server, left out)."""
+    web = [r for r in rows if r.get("scenario") == "guest-web"]
+    if not web:
+        return rows, None, 0
+    server = web[-1].get("_web_server") or WEB_SERVER_OLD
+    key = server.split()[0].lower()
+    keep = [r for r in rows if r.get("scenario") != "guest-web" or
+            (r.get("_web_server") or WEB_SERVER_OLD).split()[0].lower() == key]
+    return keep, server, len(rows) - len(keep)
+
+
+def web_server_info(server, left_out):
+    """guest-web's title, intro and notes for the server it measured."""
+    info = SCENARIOS["guest-web"]
+    key = server.split()[0].lower()
+    name, text = WEB_SERVERS.get(key, (server, WEB_SERVERS["nginx"][1]
+                                       .replace("nginx", server)))
+    info["title"] = f"Guest: web requests ({name}, wrk)"
+    info["intro"] = GUEST_INTRO + text
+    if left_out:
+        info["notes"] = [
+            f"{left_out} run{'s' if left_out != 1 else ''} of guest-web "
+            "in the saved runs measured another web server and "
+            f"{'are' if left_out != 1 else 'is'} left out: this section "
+            f"is the latest runs' server, {server}, alone."
+        ] + [GUEST_COUNTER_NOTE]
+
+
 # --------------------------------------------------------------------------
 # input
 
@@ -382,6 +442,7 @@ def read_runs(dirs):
         meta = read_meta(metas)
         meta["run_dir"] = os.path.basename(os.path.normpath(d))
         got = read_rows(csvs, str(k) if len(dirs) > 1 else None)
+        tag_web_server(got, meta)
         meta["run_rows"] = str(len(got))
         reps = {r.get("rep") for r in got}
         meta.setdefault("reps", str(len(reps)))
@@ -872,6 +933,8 @@ def generate(cells, rows, meta, args, out_files, plot_note):
             t += (" (the test host reached its time limit: the runs not "
                   "made have no row)")
         fields.append(("runs", t))
+    if "guest-web" in scens and meta.get("guest-web_server"):
+        fields.append(("guest-web server", meta["guest-web_server"]))
     for s in scens:
         for k in ("rates", "dirs", "duration_s"):
             if f"{s}_{k}" in meta:
@@ -982,7 +1045,7 @@ PLACEHOLDER = [
      "vhost=on): small-packet UDP floods both ways, TCP SYN flood "
      "(hping3), sockperf request/response latency, the highest loss-free "
      "rate (make bench runs them; this run did not)."),
-    ("guest-web", "Web (busybox httpd in the guest, wrk from L1): make "
+    ("guest-web", "Web (nginx in the guest, wrk from L1): make "
      "bench runs it; this run did not."),
     ("", "memcached or redis: not implemented (time)."),
     ("guest-sweep", "The buffer-time sweep in the guest: make bench runs "
@@ -1336,6 +1399,7 @@ def main():
 
     rows = read_rows(args.csv)
     meta = read_meta(args.meta)
+    tag_web_server(rows, meta)
     runs = []
     if args.run:
         rrows, runs = read_runs(args.run)
@@ -1353,6 +1417,10 @@ def main():
             for k in ("runs_planned", "vm_status", "failed_runs"):
                 meta.pop(k, None)
         args.csv = [m["run_dir"] for m in runs]
+    rows, server, left_out = web_server_rows(rows)
+    if server:
+        web_server_info(server, left_out)
+        meta["guest-web_server"] = server
     cells = aggregate(rows)
     if not cells:
         print("report.py: no runs in " + " ".join(args.csv), file=sys.stderr)
