@@ -270,6 +270,40 @@ SCENARIOS.update({
         "sweep": False,
         "notes": [GUEST_COUNTER_NOTE],
     },
+    "guest-memcached": {
+        "title": "Guest: key-value requests (memcached, mcload)",
+        "intro": GUEST_INTRO + (
+            " memcached in the guest (Debian's package, unpacked into the "
+            "guest image; one thread, TCP) and tools/mcload in L1 over the "
+            "given number of TCP connections (the column header), each "
+            "with one request in flight, as fast as memcached answers: "
+            "90% gets and 10% sets of 100-byte values over 1,000 keys, "
+            "all set before the run (so gets hit), memcached's text "
+            "protocol. Latency: each request from its write to its "
+            "complete answer, p50 and p99 over the requests answered in "
+            "the run (mcload); per-request counters divide by the "
+            "requests answered (a request and its answer each)."),
+        "dirs": {"getset": "memcached get/set, host to guest and back"},
+        "rate_label": "{} connections",
+        "metrics": [
+            ("rps", "requests/s (emulated)", True),
+            ("lat_p50_ms", "latency p50, ms (emulated)", True),
+            ("lat_p99_ms", "latency p99, ms (emulated)", True),
+            ("lat_avg_ms", "latency average, ms (emulated)", True),
+            ("hit_pct", "get hits, %", False),
+            ("errors", "errors (error answers, timeouts)", False),
+        ] + [(c, l.replace("/packet", "/request"), w)
+             for c, l, w in GUEST_METRICS],
+        "headline": ["lat_p50_ms", "lat_p99_ms", "rps",
+                     "guest_irqs_per_pkt", "l2_ctxsw_per_pkt"],
+        "headline_abs": ["lat_p50_ms", "lat_p99_ms"],
+        "control": "ours-off",
+        "plots": [],
+        "settings": GUEST_SETTINGS,
+        "order": GUEST_ORDER,
+        "sweep": False,
+        "notes": [GUEST_COUNTER_NOTE],
+    },
     "guest-lossfree": {
         "title": "Guest: highest loss-free rate, host to guest UDP",
         "intro": GUEST_INTRO + (
@@ -935,6 +969,11 @@ def generate(cells, rows, meta, args, out_files, plot_note):
         fields.append(("runs", t))
     if "guest-web" in scens and meta.get("guest-web_server"):
         fields.append(("guest-web server", meta["guest-web_server"]))
+    if "guest-memcached" in scens:
+        for k in ("server", "load"):
+            if meta.get(f"guest-memcached_{k}"):
+                fields.append((f"guest-memcached {k}",
+                               meta[f"guest-memcached_{k}"]))
     for s in scens:
         for k in ("rates", "dirs", "duration_s"):
             if f"{s}_{k}" in meta:
@@ -1047,7 +1086,9 @@ PLACEHOLDER = [
      "rate (make bench runs them; this run did not)."),
     ("guest-web", "Web (nginx in the guest, wrk from L1): make "
      "bench runs it; this run did not."),
-    ("", "memcached or redis: not implemented (time)."),
+    ("guest-memcached", "Key-value service (memcached in the guest, "
+     "tools/mcload from L1, latency p50/p99 per request): make bench runs "
+     "it; this run did not."),
     ("guest-sweep", "The buffer-time sweep in the guest: make bench runs "
      "it (guest-sweep); this run did not."),
     ("", "Energy: the rig has no power meter (and emulated CPU time is not "
@@ -1076,6 +1117,8 @@ GUEST_SUMMARY = [
     ("guest-rr", "udp", "low", "lat_p50_us", True),
     ("guest-rr", "udp", "top", "lat_p99_us", True),
     ("guest-web", "http", "top", "rps", True),
+    ("guest-memcached", "getset", "low", "lat_p50_ms", True),
+    ("guest-memcached", "getset", "top", "lat_p99_ms", True),
     ("guest-lossfree", "rx", "zero", "lossfree_pps", False),
 ]
 

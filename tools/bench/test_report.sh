@@ -223,7 +223,8 @@ fi
 	NCOAL_ROOT=$(cd "$BENCH_DIR/../.." && pwd)
 	NCOAL_BUILD=$T/build
 	. "$NCOAL_ROOT/tools/testing/vm/lib.sh"
-	for f in guest-flood guest-synflood guest-rr guest-web guest-lossfree; do
+	for f in guest-flood guest-synflood guest-rr guest-web guest-memcached \
+		guest-lossfree; do
 		. "$BENCH_DIR/scenarios/$f.sh" || exit 1
 	done
 	# row SCEN COLUMNS KEY VALUE...: a row, every metric column filled
@@ -282,6 +283,23 @@ fi
 			row x "$GUEST_WEB_COLUMNS" "guest-web,ours,both,500,64,1000,250,4,http,$rep" rps=$2 host_state=active/active guest_state=active
 		done
 	} > "$T/raw-guest-web.csv"
+	# guest-memcached, latency p50 at 1 connection: stock 2.0 2.5, both
+	# 2.4 2.5 -> ratios 1.2 1.0: median 1.1 [1.00, 1.20]; at 4
+	# connections p99 stock 10, both 8: 0.8
+	{
+		echo "$GUEST_MEMCACHED_COLUMNS"
+		rep=0
+		for v in "2.0 2.4" "2.5 2.5"; do
+			rep=$((rep + 1))
+			set -- $v
+			for c in 1 4; do
+				row x "$GUEST_MEMCACHED_COLUMNS" "guest-memcached,stock,stock,,,,,$c,getset,$rep" \
+					lat_p50_ms=$1 lat_p99_ms=10 hit_pct=100 errors=0 host_signals_per_pkt= host_state= guest_state=
+				row x "$GUEST_MEMCACHED_COLUMNS" "guest-memcached,ours,both,500,64,1000,250,$c,getset,$rep" \
+					lat_p50_ms=$2 lat_p99_ms=8 hit_pct=100 errors=0 host_state=active/active guest_state=active
+			done
+		done
+	} > "$T/raw-guest-memcached.csv"
 	{
 		echo "$GUEST_LOSSFREE_COLUMNS"
 		row x "$GUEST_LOSSFREE_COLUMNS" "guest-lossfree,stock,stock,,,,,0,rx,1" lossfree_pps=6000
@@ -290,7 +308,7 @@ fi
 ) || echo "# could not generate the guest CSVs"
 G=$T/gout
 # the run's web server, as guest-web.sh records it
-printf 'guest-web_server=nginx 1.22.1-9+deb12u11\n' > "$T/gmeta.txt"
+printf 'guest-web_server=nginx 1.22.1-9+deb12u11\nguest-memcached_server=memcached 1.6.18-1+deb12u1\n' > "$T/gmeta.txt"
 run_guest() {
 	"$PY" "$BENCH_DIR/report.py" --out "$G" --rst "$G/results.rst" \
 		--meta "$T/meta.txt" --meta "$T/gmeta.txt" "$@" \
@@ -324,6 +342,7 @@ check "guest rst: a section per scenario, comparators described" eval '
 	grep -q "^Guest: request/response latency (sockperf)" "$GR" &&
 	grep -q "^Guest: highest loss-free rate" "$GR" &&
 	grep -q "^Guest: web requests (nginx, wrk)" "$GR" &&
+	grep -q "^Guest: key-value requests (memcached, mcload)" "$GR" &&
 	grep -qF "stock vhost_net (L1) and stock virtio_net (L2)" "$GR"'
 check "guest rst: headline ratio with spread (0.22 [0.20, 0.30])" \
 	grep -qF '0.22 [0.20, 0.30]' "$GR"
@@ -364,6 +383,28 @@ check "guest-web: requests/s ratio, the server named in the run" eval '
 	want ratio "$(gagg guest-web both 4 http rps ratio_median)" 1 &&
 	want min "$(gagg guest-web both 4 http rps ratio_min)" 0.9 &&
 	grep -q "^:guest-web server: nginx 1.22.1-9+deb12u11\$" "$GR"'
+check "guest-memcached: latency ratios, the server named in the run" eval '
+	want p50 "$(gagg guest-memcached both 1 getset lat_p50_ms ratio_median)" 1.1 &&
+	want p50min "$(gagg guest-memcached both 1 getset lat_p50_ms ratio_min)" 1 &&
+	want p50max "$(gagg guest-memcached both 1 getset lat_p50_ms ratio_max)" 1.2 &&
+	want p99 "$(gagg guest-memcached both 4 getset lat_p99_ms ratio_median)" 0.8 &&
+	want n "$(gagg guest-memcached stock 4 getset lat_p50_ms n)" 2 &&
+	grep -q "^:guest-memcached server: memcached 1.6.18-1+deb12u1\$" "$GR"'
+memcached_summary() {
+	local h
+
+	h=$(awk "/^Guest summary/ { on = 1 } on && /^\.\. list-table::/ { t = 1 }
+		t && /^   \* - setting\$/ { r = 1; next }
+		r && /^     - / { sub(/^     - /, \"\"); printf \"%s|\", \$0; next }
+		r { exit }" "$GR")
+	echo "header: $h"
+	[[ "$h" == *"guest-memcached getset 1 connections: latency p50, ms (emulated)|guest-memcached getset 4 connections: latency p99, ms (emulated)|"* ]] &&
+	summary_row both | grep -q "|×1.10|×0.80|"
+}
+check "guest rst: memcached latency in the summary table" memcached_summary
+check "rst: memcached placeholder until measured" eval '
+	grep -q "^- Key-value service (memcached" "$R" &&
+	! grep -q "^- Key-value service" "$GR"'
 # Saved runs of two web servers: the one before guest-web_server was
 # recorded (busybox httpd) and a newer one (nginx). Their repetitions
 # are different workloads: the newest server's alone, the rest named.

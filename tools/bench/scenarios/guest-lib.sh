@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Shared by the guest scenarios (guest-flood, guest-synflood, guest-rr,
-# guest-web, guest-lossfree): the two-level rig, the comparators, the
-# counters.
+# guest-web, guest-memcached, guest-lossfree): the two-level rig, the
+# comparators, the counters.
 # Not a scenario itself. Sourced by scenarios/guest-*.sh in the test host
 # (L1), after bench-l1.sh has sourced tools/testing/vm/lib.sh.
 #
