@@ -1463,7 +1463,10 @@ def main():
     rows, server, left_out = web_server_rows(rows)
     if server:
         web_server_info(server, left_out)
-        meta["guest-web_server"] = server
+        # the Run field when the run recorded it (runs that did not are
+        # busybox httpd's: the section's title says so)
+        if server != WEB_SERVER_OLD:
+            meta["guest-web_server"] = server
     cells = aggregate(rows)
     if not cells:
         print("report.py: no runs in " + " ".join(args.csv), file=sys.stderr)
