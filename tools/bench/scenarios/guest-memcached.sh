@@ -23,7 +23,6 @@ MC_KEYS=1000
 MC_SIZE=100
 MC_GET_PCT=90
 MCLOAD=$NCOAL_BUILD/l1-tools/mcload
-MC_SEEN=0
 GUEST_MEMCACHED_COLUMNS=scenario,module,setting,usecs,frames,threshold,interval_ms,rate,direction,rep,ok,duration_s,requests,rps,lat_p50_ms,lat_p99_ms,lat_avg_ms,hit_pct,errors,$GUEST_COUNTER_COLUMNS,wall_s
 
 bench_guest-memcached_runs() {
@@ -61,8 +60,9 @@ mc_once() {
 			{ cat "$r.prefill" >&2; return 1; }
 		l2 "$GUEST_COUNTERS" > "$r.gb" || { cat "$r.gb" >&2; return 1; }
 	fi
-	if [ "$MC_SEEN" = 0 ]; then
-		MC_SEEN=1
+	# once per benchmark (this runs in a subshell: a marker file)
+	if [ ! -e "$BENCH_OUT/runs/guest-memcached/.meta" ]; then
+		: > "$BENCH_OUT/runs/guest-memcached/.meta"
 		bench_meta guest-memcached_server "memcached $(awk '$1 == "memcached" { print $2 }' \
 			"$GUEST_BUILD/guest-debs/versions" 2>/dev/null)"
 		bench_meta guest-memcached_load "mcload keys=$MC_KEYS size=$MC_SIZE get_pct=$MC_GET_PCT"

@@ -24,7 +24,6 @@ WEB_PORT=8080
 # what the run measured, for meta.txt (report.py names it; the Debian
 # version is added from the guest image's guest-debs/versions)
 WEB_SERVER=nginx
-WEB_SEEN=0
 GUEST_WEB_COLUMNS=scenario,module,setting,usecs,frames,threshold,interval_ms,rate,direction,rep,ok,duration_s,requests,rps,lat_p50_ms,lat_p99_ms,socket_errors,$GUEST_COUNTER_COLUMNS,wall_s
 
 bench_guest-web_runs() {
@@ -58,8 +57,9 @@ web_once() {
 			{ cat /tmp/nginx.log /tmp/nginx-error.log >&2; exit 1; }
 	    fi
 	    $GUEST_COUNTERS" > "$r.gb" || { cat "$r.gb" >&2; return 1; }
-	if [ "$WEB_SEEN" = 0 ]; then
-		WEB_SEEN=1
+	# once per benchmark (this runs in a subshell: a marker file)
+	if [ ! -e "$BENCH_OUT/runs/guest-web/.meta" ]; then
+		: > "$BENCH_OUT/runs/guest-web/.meta"
 		bench_meta guest-web_server "$WEB_SERVER $(awk '$1 == "nginx" { print $2 }' \
 			"$GUEST_BUILD/guest-debs/versions" 2>/dev/null)"
 	fi
