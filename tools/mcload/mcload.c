@@ -257,8 +257,8 @@ static int reopen(struct conn *c)
 
 /*
  * Whether c->rbuf holds the complete answer: 1 a good answer (a set
- * stored, a get's hit), 2 a get's miss, 0 not complete yet, -1 an error
- * answer (complete), -2 not the protocol.
+ * stored, a hit of a get), 2 a miss of a get, 0 not complete yet, -1 an
+ * error answer (complete), -2 not the protocol.
  */
 static int parse(struct conn *c)
 {
