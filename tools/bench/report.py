@@ -590,7 +590,9 @@ def rate_label(r, scen=None):
     info = SCENARIOS.get(scen, {})
     if r == 0:
         return info.get("rate_zero", "max")
-    return info.get("rate_label", "{:,} pps").format(r)
+    text = info.get("rate_label", "{:,} pps").format(r)
+    # "1 connections"
+    return text.replace("connections", "connection") if r == 1 else text
 
 
 def rate_short(r):

@@ -398,7 +398,7 @@ memcached_summary() {
 		r && /^     - / { sub(/^     - /, \"\"); printf \"%s|\", \$0; next }
 		r { exit }" "$GR")
 	echo "header: $h"
-	[[ "$h" == *"guest-memcached getset 1 connections: latency p50, ms (emulated)|guest-memcached getset 4 connections: latency p99, ms (emulated)|"* ]] &&
+	[[ "$h" == *"guest-memcached getset 1 connection: latency p50, ms (emulated)|guest-memcached getset 4 connections: latency p99, ms (emulated)|"* ]] &&
 	summary_row both | grep -q "|×1.10|×0.80|"
 }
 check "guest rst: memcached latency in the summary table" memcached_summary
