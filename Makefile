@@ -39,6 +39,7 @@ modules: deps
 tools: deps
 	@$(MAKE) -s -C tools/vhost_net_drv
 	@$(MAKE) -s -C tools/udpflood O=$(BUILD)
+	@$(MAKE) -s -C tools/mcload O=$(BUILD)
 	@$(MAKE) -s -C tools/coalnl O=$(BUILD)
 	@$(MAKE) -s -C tools/testing/vm/ctrlq_inject NCOAL_BUILD=$(BUILD) >/dev/null
 	@$(MAKE) -s -C tools/testing/fuzz O=$(BUILD)

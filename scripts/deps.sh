@@ -9,6 +9,11 @@
 # more before the matching image and headers (seen: source 6.12.118 while
 # image and headers were 6.12.117), and a module built from one against
 # the other is refused by scripts/build.sh.
+#
+# The guest's servers (nginx, memcached) are not installed here: their
+# packages start system services. scripts/guest-debs.sh, run last,
+# fetches and unpacks their .debs into the build directory; their
+# libraries are installed like any other package (they start nothing).
 
 set -euo pipefail
 
@@ -25,6 +30,11 @@ PKGS=(
 	iperf3 socat python3-matplotlib python3-docutils
 	# guest benchmarks (tools/bench): SYN flood from L1, RR latency, web
 	hping3 sockperf wrk
+	# libraries of the guest's nginx and memcached, which
+	# scripts/guest-debs.sh unpacks from their .debs (never installed:
+	# their packages start services); mkinitramfs.sh copies what ldd
+	# names into the guest
+	libcrypt1 libpcre2-8-0 libssl3 zlib1g libevent-2.1-7 libsasl2-2
 	# QEMU relay build (issue 5)
 	ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev meson
 	python3-venv dpkg-dev
@@ -64,10 +74,15 @@ pin_source() {
 if [ ${#missing[@]} -eq 0 ]; then
 	pin_source
 	echo "deps: all ${#PKGS[@]} packages present"
-	exit 0
+else
+	echo "deps: installing ${missing[*]}"
+	$SUDO apt-get update -q
+	$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+	pin_source
 fi
-
-echo "deps: installing ${missing[*]}"
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-pin_source
+# the guest's servers: downloaded and unpacked, not installed. Only the
+# benchmark's guest-web and guest-memcached need them: without a
+# network the rest still builds and tests (mkinitramfs.sh says what the
+# guest image lacks).
+"$(dirname "$0")/guest-debs.sh" ||
+	echo "deps: WARNING: nginx and memcached for the guest image not fetched (scripts/guest-debs.sh)" >&2

@@ -8,8 +8,11 @@
 #          runner put in the output share (scripts/vm.d/l1-init).
 #   l2     the guest: busybox, our virtio_net.ko (and the stock one for
 #          comparison), iperf3, ethtool and sockperf with their
-#          libraries, our static test tools; its init brings eth0 up
-#          and serves commands on TCP port 7000 (scripts/vm.d/l2-init).
+#          libraries, nginx and memcached (unpacked from Debian's .debs
+#          by scripts/guest-debs.sh, never installed here) with theirs
+#          and nginx's config (scripts/vm.d/nginx.conf), our static test
+#          tools; its init brings eth0 up and serves commands on TCP
+#          port 7000 (scripts/vm.d/l2-init).
 #   probe  an init that prints a marker and powers off (KVM probe).
 
 set -euo pipefail
@@ -41,11 +44,17 @@ add_mod() {
 	esac
 }
 
-# A dynamically linked program and the libraries it needs.
+# A dynamically linked program (a name in PATH, or a path) and the
+# libraries it needs.
 add_bin() {
 	local bin lib
 
-	bin=$(command -v "$1") || die "$1 not installed; run 'make deps'"
+	case "$1" in
+	*/*) bin=$1; [ -x "$bin" ] || die "$1 missing; run 'make deps'" ;;
+	*) bin=$(command -v "$1") || die "$1 not installed; run 'make deps'" ;;
+	esac
+	ldd "$bin" | grep -q 'not found' &&
+		die "$bin: libraries missing ($(ldd "$bin" | grep 'not found' | xargs)); run 'make deps'"
 	cp -L "$bin" "$work/bin/"
 	for lib in $(ldd "$bin" | grep -oE '/[^ ]+'); do
 		mkdir -p "$work$(dirname "$lib")"
@@ -77,6 +86,20 @@ l2)
 	add_bin ethtool
 	# the benchmark's RR server (tools/bench/scenarios/guest-rr.sh)
 	add_bin sockperf
+	# the benchmark's web and key-value servers (guest-web.sh,
+	# guest-memcached.sh), from Debian's .debs: see scripts/guest-debs.sh
+	# (only those two scenarios need them: without them, e.g. offline,
+	# the image is made without, and the scenarios say so)
+	debs=$NCOAL_BUILD/guest-debs/root
+	if "$NCOAL_ROOT/scripts/guest-debs.sh" --check ||
+	   "$NCOAL_ROOT/scripts/guest-debs.sh"; then
+		add_bin "$debs/usr/sbin/nginx"
+		add_bin "$debs/usr/bin/memcached"
+		mkdir -p "$work/etc/nginx"
+		cp "$NCOAL_ROOT/scripts/vm.d/nginx.conf" "$work/etc/nginx/nginx.conf"
+	else
+		echo "mkinitramfs: WARNING: no nginx and memcached in the guest image (scripts/guest-debs.sh failed): the benchmark's guest-web and guest-memcached will fail" >&2
+	fi
 	for t in "$NCOAL_BUILD"/l2-tools/*; do
 		[ -x "$t" ] && cp "$t" "$work/bin/"
 	done

@@ -203,6 +203,13 @@ fi
 [ -f "$NCOAL_BUILD/vhost_net.ko" ] ||
 	die "$NCOAL_BUILD/vhost_net.ko missing: run 'make modules' (or make bench)"
 make -s -C tools/vhost_net_drv >/dev/null || die "building tools/vhost_net_drv"
+# guest-memcached's client, run in the test host from the build directory
+case " ${scen[*]} " in
+*" guest-memcached "*)
+	make -s -C tools/mcload O="$NCOAL_BUILD" >/dev/null ||
+		die "building tools/mcload"
+	;;
+esac
 
 runs=0
 dur_total=0

@@ -22,7 +22,7 @@
 
 # Scenarios in run order; bench.sh --only picks a subset.
 BENCH_SCENARIOS=(host guest-flood guest-sweep guest-synflood guest-rr
-	guest-web guest-lossfree)
+	guest-web guest-memcached guest-lossfree)
 # --quick without --only (make check's cell): the host scenario only. The
 # guest scenarios boot the guest once per kind of comparator (15-30 s
 # each under TCG), too slow for that cell; "--quick --only guest-flood"
@@ -173,14 +173,28 @@ GUEST_RR_QUICK_DIRS=(udp)
 GUEST_RR_QUICK_DURATION=2
 GUEST_RR_SWEEP_RATE=600
 
-# guest-web: busybox httpd in the guest, wrk in L1; the "rate" is wrk's
-# number of connections (closed loop, as fast as it goes)
+# guest-web: nginx in the guest, wrk in L1; the "rate" is wrk's number
+# of connections (closed loop, as fast as it goes)
 GUEST_WEB_SETTINGS=("${GUEST_SETTINGS[@]}")
 GUEST_WEB_RATES=(4)
 GUEST_WEB_DIRS=(http)
 GUEST_WEB_DURATION=3
 GUEST_WEB_QUICK_SETTINGS=("${GUEST_QUICK_SETTINGS[@]}")
 GUEST_WEB_QUICK_DURATION=2
+
+# guest-memcached: memcached in the guest, tools/mcload in L1 (90% gets,
+# 10% sets of 100-byte values over 1,000 keys); the "rate" is mcload's
+# number of connections, each with one request in flight (closed loop,
+# as fast as it goes): 1 is pure request/response latency, 4 a loaded
+# server. The report's all-metrics table is at SWEEP_RATE connections.
+GUEST_MEMCACHED_SETTINGS=("${GUEST_SETTINGS[@]}")
+GUEST_MEMCACHED_RATES=(1 4)
+GUEST_MEMCACHED_DIRS=(getset)
+GUEST_MEMCACHED_DURATION=3
+GUEST_MEMCACHED_SWEEP_RATE=4
+GUEST_MEMCACHED_QUICK_SETTINGS=("${GUEST_QUICK_SETTINGS[@]}")
+GUEST_MEMCACHED_QUICK_RATES=(4)
+GUEST_MEMCACHED_QUICK_DURATION=2
 
 # guest-lossfree: host -> guest UDP at each of STEPS pps in turn, each
 # for STEP_DURATION s, until the loss exceeds MAX_LOSS %; one row per

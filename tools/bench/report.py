@@ -248,15 +248,10 @@ SCENARIOS.update({
         "notes": [GUEST_COUNTER_NOTE],
     },
     "guest-web": {
-        "title": "Guest: web requests (busybox httpd, wrk)",
-        "intro": GUEST_INTRO + (
-            " busybox httpd in the guest serves a 1 KiB page; wrk in L1 "
-            "fetches it as fast as it can over the given number of "
-            "parallel connections (the column header; busybox httpd "
-            "closes each connection, so every request is a TCP "
-            "connection: the thesis's Apache test, scaled). Latency "
-            "percentiles are wrk's; per-request counters divide by the "
-            "requests completed."),
+        # title and intro: web_server_info(), from the server the rows
+        # measured
+        "title": "Guest: web requests",
+        "intro": "",
         "dirs": {"http": "HTTP GET, host to guest"},
         "rate_label": "{} connections",
         "metrics": [
@@ -268,6 +263,40 @@ SCENARIOS.update({
              for c, l, w in GUEST_METRICS],
         "headline": ["rps", "guest_irqs_per_pkt", "l2_ctxsw_per_pkt"],
         "headline_abs": ["rps"],
+        "control": "ours-off",
+        "plots": [],
+        "settings": GUEST_SETTINGS,
+        "order": GUEST_ORDER,
+        "sweep": False,
+        "notes": [GUEST_COUNTER_NOTE],
+    },
+    "guest-memcached": {
+        "title": "Guest: key-value requests (memcached, mcload)",
+        "intro": GUEST_INTRO + (
+            " memcached in the guest (Debian's package, unpacked into the "
+            "guest image; one thread, TCP) and tools/mcload in L1 over the "
+            "given number of TCP connections (the column header), each "
+            "with one request in flight, as fast as memcached answers: "
+            "90% gets and 10% sets of 100-byte values over 1,000 keys, "
+            "all set before the run (so gets hit), memcached's text "
+            "protocol. Latency: each request from its write to its "
+            "complete answer, p50 and p99 over the requests answered in "
+            "the run (mcload); per-request counters divide by the "
+            "requests answered (a request and its answer each)."),
+        "dirs": {"getset": "memcached get/set, host to guest and back"},
+        "rate_label": "{} connections",
+        "metrics": [
+            ("rps", "requests/s (emulated)", True),
+            ("lat_p50_ms", "latency p50, ms (emulated)", True),
+            ("lat_p99_ms", "latency p99, ms (emulated)", True),
+            ("lat_avg_ms", "latency average, ms (emulated)", True),
+            ("hit_pct", "get hits, %", False),
+            ("errors", "errors (error answers, timeouts)", False),
+        ] + [(c, l.replace("/packet", "/request"), w)
+             for c, l, w in GUEST_METRICS],
+        "headline": ["lat_p50_ms", "lat_p99_ms", "rps",
+                     "guest_irqs_per_pkt", "l2_ctxsw_per_pkt"],
+        "headline_abs": ["lat_p50_ms", "lat_p99_ms"],
         "control": "ours-off",
         "plots": [],
         "settings": GUEST_SETTINGS,
@@ -326,6 +355,71 @@ SCENARIOS["guest-sweep"] = dict(
 )
 
 
+# guest-web's server: the meta key guest-web_server of the run ("nginx
+# VERSION"); runs saved before it was recorded measured busybox httpd.
+WEB_SERVER_OLD = "busybox httpd"
+WEB_SERVERS = {
+    "nginx": (
+        "nginx",
+        " nginx in the guest (Debian's package, unpacked into the guest "
+        "image; one worker process, no access log) serves a 1 KiB page; "
+        "wrk in L1 fetches it as fast as it can over the given number of "
+        "parallel connections (the column header; nginx closes each "
+        "connection, keepalive_timeout 0, so every request is a TCP "
+        "connection: the thesis's Apache test, scaled). Latency "
+        "percentiles are wrk's; per-request counters divide by the "
+        "requests completed."),
+    "busybox": (
+        "busybox httpd",
+        " busybox httpd in the guest serves a 1 KiB page; wrk in L1 "
+        "fetches it as fast as it can over the given number of "
+        "parallel connections (the column header; busybox httpd "
+        "closes each connection, so every request is a TCP "
+        "connection: the thesis's Apache test, scaled). Latency "
+        "percentiles are wrk's; per-request counters divide by the "
+        "requests completed."),
+}
+
+
+def tag_web_server(rows, meta):
+    """Mark guest-web rows with the server of their run (meta)."""
+    server = meta.get("guest-web_server") or WEB_SERVER_OLD
+    for r in rows:
+        if r.get("scenario") == "guest-web":
+            r["_web_server"] = server
+
+
+def web_server_rows(rows):
+    """guest-web's rows of one server only: that of the newest rows
+    (the last run); the rows of another server are left out, not pooled
+    (a different workload).  Returns (rows, server, left out)."""
+    web = [r for r in rows if r.get("scenario") == "guest-web"]
+    if not web:
+        return rows, None, 0
+    server = web[-1].get("_web_server") or WEB_SERVER_OLD
+    key = server.split()[0].lower()
+    keep = [r for r in rows if r.get("scenario") != "guest-web" or
+            (r.get("_web_server") or WEB_SERVER_OLD).split()[0].lower() == key]
+    return keep, server, len(rows) - len(keep)
+
+
+def web_server_info(server, left_out):
+    """guest-web's title, intro and notes for the server it measured."""
+    info = SCENARIOS["guest-web"]
+    key = server.split()[0].lower()
+    name, text = WEB_SERVERS.get(key, (server, WEB_SERVERS["nginx"][1]
+                                       .replace("nginx", server)))
+    info["title"] = f"Guest: web requests ({name}, wrk)"
+    info["intro"] = GUEST_INTRO + text
+    if left_out:
+        info["notes"] = [
+            f"{left_out} run{'s' if left_out != 1 else ''} of guest-web "
+            "in the saved runs measured another web server and "
+            f"{'are' if left_out != 1 else 'is'} left out: this section "
+            f"is the latest runs' server, {server}, alone."
+        ] + [GUEST_COUNTER_NOTE]
+
+
 # --------------------------------------------------------------------------
 # input
 
@@ -382,6 +476,7 @@ def read_runs(dirs):
         meta = read_meta(metas)
         meta["run_dir"] = os.path.basename(os.path.normpath(d))
         got = read_rows(csvs, str(k) if len(dirs) > 1 else None)
+        tag_web_server(got, meta)
         meta["run_rows"] = str(len(got))
         reps = {r.get("rep") for r in got}
         meta.setdefault("reps", str(len(reps)))
@@ -495,7 +590,9 @@ def rate_label(r, scen=None):
     info = SCENARIOS.get(scen, {})
     if r == 0:
         return info.get("rate_zero", "max")
-    return info.get("rate_label", "{:,} pps").format(r)
+    text = info.get("rate_label", "{:,} pps").format(r)
+    # "1 connections"
+    return text.replace("connections", "connection") if r == 1 else text
 
 
 def rate_short(r):
@@ -872,6 +969,13 @@ def generate(cells, rows, meta, args, out_files, plot_note):
             t += (" (the test host reached its time limit: the runs not "
                   "made have no row)")
         fields.append(("runs", t))
+    if "guest-web" in scens and meta.get("guest-web_server"):
+        fields.append(("guest-web server", meta["guest-web_server"]))
+    if "guest-memcached" in scens:
+        for k in ("server", "load"):
+            if meta.get(f"guest-memcached_{k}"):
+                fields.append((f"guest-memcached {k}",
+                               meta[f"guest-memcached_{k}"]))
     for s in scens:
         for k in ("rates", "dirs", "duration_s"):
             if f"{s}_{k}" in meta:
@@ -982,9 +1086,11 @@ PLACEHOLDER = [
      "vhost=on): small-packet UDP floods both ways, TCP SYN flood "
      "(hping3), sockperf request/response latency, the highest loss-free "
      "rate (make bench runs them; this run did not)."),
-    ("guest-web", "Web (busybox httpd in the guest, wrk from L1): make "
+    ("guest-web", "Web (nginx in the guest, wrk from L1): make "
      "bench runs it; this run did not."),
-    ("", "memcached or redis: not implemented (time)."),
+    ("guest-memcached", "Key-value service (memcached in the guest, "
+     "tools/mcload from L1, latency p50/p99 per request): make bench runs "
+     "it; this run did not."),
     ("guest-sweep", "The buffer-time sweep in the guest: make bench runs "
      "it (guest-sweep); this run did not."),
     ("", "Energy: the rig has no power meter (and emulated CPU time is not "
@@ -1013,6 +1119,8 @@ GUEST_SUMMARY = [
     ("guest-rr", "udp", "low", "lat_p50_us", True),
     ("guest-rr", "udp", "top", "lat_p99_us", True),
     ("guest-web", "http", "top", "rps", True),
+    ("guest-memcached", "getset", "low", "lat_p50_ms", True),
+    ("guest-memcached", "getset", "top", "lat_p99_ms", True),
     ("guest-lossfree", "rx", "zero", "lossfree_pps", False),
 ]
 
@@ -1336,6 +1444,7 @@ def main():
 
     rows = read_rows(args.csv)
     meta = read_meta(args.meta)
+    tag_web_server(rows, meta)
     runs = []
     if args.run:
         rrows, runs = read_runs(args.run)
@@ -1353,6 +1462,13 @@ def main():
             for k in ("runs_planned", "vm_status", "failed_runs"):
                 meta.pop(k, None)
         args.csv = [m["run_dir"] for m in runs]
+    rows, server, left_out = web_server_rows(rows)
+    if server:
+        web_server_info(server, left_out)
+        # the Run field when the run recorded it (runs that did not are
+        # busybox httpd's: the section's title says so)
+        if server != WEB_SERVER_OLD:
+            meta["guest-web_server"] = server
     cells = aggregate(rows)
     if not cells:
         print("report.py: no runs in " + " ".join(args.csv), file=sys.stderr)

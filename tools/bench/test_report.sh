@@ -223,7 +223,8 @@ fi
 	NCOAL_ROOT=$(cd "$BENCH_DIR/../.." && pwd)
 	NCOAL_BUILD=$T/build
 	. "$NCOAL_ROOT/tools/testing/vm/lib.sh"
-	for f in guest-flood guest-synflood guest-rr guest-lossfree; do
+	for f in guest-flood guest-synflood guest-rr guest-web guest-memcached \
+		guest-lossfree; do
 		. "$BENCH_DIR/scenarios/$f.sh" || exit 1
 	done
 	# row SCEN COLUMNS KEY VALUE...: a row, every metric column filled
@@ -271,6 +272,34 @@ fi
 		row x "$GUEST_RR_COLUMNS" "guest-rr,stock,stock,,,,,100,udp,1" mode=pp lat_p50_us=2000
 		row x "$GUEST_RR_COLUMNS" "guest-rr,ours,both,500,64,1000,250,100,udp,1" mode=pp lat_p50_us=2100
 	} > "$T/raw-guest-rr.csv"
+	# guest-web: requests/s stock 100 120, both 90 132 -> ratios 0.9 1.1
+	{
+		echo "$GUEST_WEB_COLUMNS"
+		rep=0
+		for v in "100 90" "120 132"; do
+			rep=$((rep + 1))
+			set -- $v
+			row x "$GUEST_WEB_COLUMNS" "guest-web,stock,stock,,,,,4,http,$rep" rps=$1 host_signals_per_pkt= host_state= guest_state=
+			row x "$GUEST_WEB_COLUMNS" "guest-web,ours,both,500,64,1000,250,4,http,$rep" rps=$2 host_state=active/active guest_state=active
+		done
+	} > "$T/raw-guest-web.csv"
+	# guest-memcached, latency p50 at 1 connection: stock 2.0 2.5, both
+	# 2.4 2.5 -> ratios 1.2 1.0: median 1.1 [1.00, 1.20]; at 4
+	# connections p99 stock 10, both 8: 0.8
+	{
+		echo "$GUEST_MEMCACHED_COLUMNS"
+		rep=0
+		for v in "2.0 2.4" "2.5 2.5"; do
+			rep=$((rep + 1))
+			set -- $v
+			for c in 1 4; do
+				row x "$GUEST_MEMCACHED_COLUMNS" "guest-memcached,stock,stock,,,,,$c,getset,$rep" \
+					lat_p50_ms=$1 lat_p99_ms=10 hit_pct=100 errors=0 host_signals_per_pkt= host_state= guest_state=
+				row x "$GUEST_MEMCACHED_COLUMNS" "guest-memcached,ours,both,500,64,1000,250,$c,getset,$rep" \
+					lat_p50_ms=$2 lat_p99_ms=8 hit_pct=100 errors=0 host_state=active/active guest_state=active
+			done
+		done
+	} > "$T/raw-guest-memcached.csv"
 	{
 		echo "$GUEST_LOSSFREE_COLUMNS"
 		row x "$GUEST_LOSSFREE_COLUMNS" "guest-lossfree,stock,stock,,,,,0,rx,1" lossfree_pps=6000
@@ -278,9 +307,12 @@ fi
 	} > "$T/raw-guest-lossfree.csv"
 ) || echo "# could not generate the guest CSVs"
 G=$T/gout
+# the run's web server, as guest-web.sh records it
+printf 'guest-web_server=nginx 1.22.1-9+deb12u11\nguest-memcached_server=memcached 1.6.18-1+deb12u1\n' > "$T/gmeta.txt"
 run_guest() {
 	"$PY" "$BENCH_DIR/report.py" --out "$G" --rst "$G/results.rst" \
-		--meta "$T/meta.txt" "$@" "$T/raw-host.csv" "$T"/raw-guest-*.csv
+		--meta "$T/meta.txt" --meta "$T/gmeta.txt" "$@" \
+		"$T/raw-host.csv" "$T"/raw-guest-*.csv
 }
 check "guest: report.py runs on host and guest CSVs" run_guest --no-plots
 GR=$G/results.rst
@@ -309,6 +341,8 @@ check "guest rst: a section per scenario, comparators described" eval '
 	grep -q "^Guest: TCP SYN flood, degradation under flood" "$GR" &&
 	grep -q "^Guest: request/response latency (sockperf)" "$GR" &&
 	grep -q "^Guest: highest loss-free rate" "$GR" &&
+	grep -q "^Guest: web requests (nginx, wrk)" "$GR" &&
+	grep -q "^Guest: key-value requests (memcached, mcload)" "$GR" &&
 	grep -qF "stock vhost_net (L1) and stock virtio_net (L2)" "$GR"'
 check "guest rst: headline ratio with spread (0.22 [0.20, 0.30])" \
 	grep -qF '0.22 [0.20, 0.30]' "$GR"
@@ -320,7 +354,8 @@ settings_order() {
 check "guest rst: comparators in matrix order (stock, ours-off, both)" eval '
 	want order "$(settings_order)" "setting stock ours-off both "'
 check "guest rst: no placeholder for the guest scenarios once measured" eval '
-	! grep -q "^- Guest scenarios" "$GR" && grep -q "^- Web" "$GR"'
+	! grep -q "^- Guest scenarios" "$GR" && ! grep -q "^- Web" "$GR" &&
+	grep -q "^- Energy" "$GR"'
 summary_row() { # setting: its cells in the guest summary table
 	awk -v n="$1" '/^Guest summary/ { on = 1 }
 	     on && /^\.\. list-table::/ { t = 1 }
@@ -344,6 +379,56 @@ check "guest rst: the thesis's numbers next to ours (change vs stock)" eval '
 	want irqs "$(thesis_row "guest interrupts")" "-31%|-78% [-80%, -70%]|both|-78%|guest-flood rx 3,000 pps|" &&
 	want synflood "$(thesis_row "network degradation under a SYN flood")" \
 		"42% -> <1%|300% -> 100% (RTT p50 under flood / without, - 1)|both|-|guest-synflood syn 1,000 SYN/s|"'
+check "guest-web: requests/s ratio, the server named in the run" eval '
+	want ratio "$(gagg guest-web both 4 http rps ratio_median)" 1 &&
+	want min "$(gagg guest-web both 4 http rps ratio_min)" 0.9 &&
+	grep -q "^:guest-web server: nginx 1.22.1-9+deb12u11\$" "$GR"'
+check "guest-memcached: latency ratios, the server named in the run" eval '
+	want p50 "$(gagg guest-memcached both 1 getset lat_p50_ms ratio_median)" 1.1 &&
+	want p50min "$(gagg guest-memcached both 1 getset lat_p50_ms ratio_min)" 1 &&
+	want p50max "$(gagg guest-memcached both 1 getset lat_p50_ms ratio_max)" 1.2 &&
+	want p99 "$(gagg guest-memcached both 4 getset lat_p99_ms ratio_median)" 0.8 &&
+	want n "$(gagg guest-memcached stock 4 getset lat_p50_ms n)" 2 &&
+	grep -q "^:guest-memcached server: memcached 1.6.18-1+deb12u1\$" "$GR"'
+memcached_summary() {
+	local h
+
+	h=$(awk "/^Guest summary/ { on = 1 } on && /^\.\. list-table::/ { t = 1 }
+		t && /^   \* - setting\$/ { r = 1; next }
+		r && /^     - / { sub(/^     - /, \"\"); printf \"%s|\", \$0; next }
+		r { exit }" "$GR")
+	echo "header: $h"
+	[[ "$h" == *"guest-memcached getset 1 connection: latency p50, ms (emulated)|guest-memcached getset 4 connections: latency p99, ms (emulated)|"* ]] &&
+	summary_row both | grep -q "|×1.10|×0.80|"
+}
+check "guest rst: memcached latency in the summary table" memcached_summary
+check "rst: memcached placeholder until measured" eval '
+	grep -q "^- Key-value service (memcached" "$R" &&
+	! grep -q "^- Key-value service" "$GR"'
+# Saved runs of two web servers: the one before guest-web_server was
+# recorded (busybox httpd) and a newer one (nginx). Their repetitions
+# are different workloads: the newest server's alone, the rest named.
+web_servers() {
+	local a=$T/wdata/20000101T000000Z b=$T/wdata/20000102T000000Z
+
+	mkdir -p "$a" "$b"
+	cp "$T/raw-guest-web.csv" "$a/"
+	awk -F, 'NR == 1 || $10 == 1' "$T/raw-guest-web.csv" > "$b/raw-guest-web.csv"
+	printf 'reps=2\n' > "$a/meta.txt"
+	printf 'reps=1\nguest-web_server=nginx 1.22.1-9+deb12u11\n' > "$b/meta.txt"
+	"$PY" "$BENCH_DIR/report.py" --out "$T/wout" --rst "$T/wout/results.rst" \
+		--no-plots --run "$a" --run "$b" >/dev/null || return 1
+	A=$T/wout/results.csv
+	want n "$(agg both 4 rps n)" 1 &&
+	grep -q "^Guest: web requests (nginx, wrk)" "$T/wout/results.rst" &&
+	grep -q "^4 runs of guest-web in the saved runs measured another web" "$T/wout/results.rst" &&
+	"$PY" "$BENCH_DIR/report.py" --out "$T/wout" --rst "$T/wout/old.rst" \
+		--no-plots --run "$a" >/dev/null &&
+	grep -q "^Guest: web requests (busybox httpd, wrk)" "$T/wout/old.rst" &&
+	! grep -q "^:guest-web server:" "$T/wout/old.rst"
+}
+check "guest-web: runs of another server are left out, not pooled" web_servers
+A=$T/out/results.csv
 R_SAVE=$R; R=$GR
 check "guest rst: the emulation scaling next to every table" scaling_next_to_tables
 R=$R_SAVE

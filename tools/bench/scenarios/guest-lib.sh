@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Shared by the guest scenarios (guest-flood, guest-synflood, guest-rr,
-# guest-lossfree): the two-level rig, the comparators, the counters.
+# guest-web, guest-memcached, guest-lossfree): the two-level rig, the
+# comparators, the counters.
 # Not a scenario itself. Sourced by scenarios/guest-*.sh in the test host
 # (L1), after bench-l1.sh has sourced tools/testing/vm/lib.sh.
 #
@@ -75,6 +76,8 @@ guest_image() {
 			"$NCOAL_ROOT/scripts/mkinitramfs.sh" \
 			"$NCOAL_ROOT/scripts/vm.d/l2-init" \
 			"$NCOAL_ROOT/scripts/vm.d/l2-exec" \
+			"$NCOAL_ROOT/scripts/vm.d/nginx.conf" \
+			"$NCOAL_BUILD/guest-debs/versions" \
 			"$NCOAL_BUILD"/l2-tools/*; do
 			[ "$f" -nt "$img" ] && stale=1
 		done
@@ -90,7 +93,8 @@ guest_image() {
 	rm -rf "$shadow"
 	mkdir -p "$shadow/vm" || return 1
 	ln -s "$NCOAL_BUILD/virtio_net.ko" "$NCOAL_BUILD/vhost_net.ko" \
-		"$NCOAL_BUILD/l2-tools" "$shadow/" || return 1
+		"$NCOAL_BUILD/l2-tools" "$NCOAL_BUILD/guest-debs" "$shadow/" ||
+		return 1
 	NCOAL_BUILD=$shadow "$NCOAL_ROOT/scripts/mkinitramfs.sh" l2 \
 		"$shadow/vm/l2-initramfs.gz" || return 1
 	GUEST_BUILD=$shadow

@@ -1,22 +1,29 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Scenario "guest-web": a small web workload (the thesis's Apache test,
-# scaled): busybox httpd in the guest serves a 1 KiB page, wrk in L1
-# fetches it as fast as it can over C parallel connections (busybox
-# httpd closes each one: a TCP connection per request), for every
-# comparator in the same L1 boot. Requests/s, wrk's latency percentiles
-# and the counters per request (request + response packets: as in
-# guest-flood, divided by requests completed).
-# Not nginx: busybox httpd is already in the guest image (nginx would
-# need its configuration, user and libraries copied in); the workload,
-# many small request/response exchanges over TCP, is the same.
+# scaled): nginx in the guest (Debian's package, unpacked into the guest
+# image by scripts/guest-debs.sh and scripts/mkinitramfs.sh; its config
+# is scripts/vm.d/nginx.conf: one worker, no access log, everything in
+# /tmp) serves a 1 KiB page, wrk in L1 fetches it as fast as it can over
+# C parallel connections (nginx closes each one, keepalive_timeout 0: a
+# TCP connection per request), for every comparator in the same L1
+# boot. Requests/s, wrk's latency percentiles and the counters per
+# request (request + response packets: as in guest-flood, divided by
+# requests completed).
+# Runs saved before nginx (data of 2026-12-02) measured busybox httpd,
+# also a connection per request; the meta key guest-web_server says
+# which server a run measured, and report.py does not pool the two.
 # The rate column is the number of connections (wrk -c), not a rate.
 #
 # Sourced by bench-l1.sh (which provides bench_row, bench_module, ...).
 
 . "$BENCH_DIR/scenarios/guest-lib.sh"
 
+# scripts/vm.d/nginx.conf listens there
 WEB_PORT=8080
+# what the run measured, for meta.txt (report.py names it; the Debian
+# version is added from the guest image's guest-debs/versions)
+WEB_SERVER=nginx
 GUEST_WEB_COLUMNS=scenario,module,setting,usecs,frames,threshold,interval_ms,rate,direction,rep,ok,duration_s,requests,rps,lat_p50_ms,lat_p99_ms,socket_errors,$GUEST_COUNTER_COLUMNS,wall_s
 
 bench_guest-web_runs() {
@@ -39,12 +46,23 @@ web_once() {
 
 	command -v wrk >/dev/null || { echo "wrk not installed (make deps)" >&2; return 1; }
 	[ "$conns" -gt 0 ] 2>/dev/null || conns=1
+	# the page and the server (once per guest boot), the guest's snapshot
 	l2 "[ -f /tmp/www/index.html ] || {
 		mkdir -p /tmp/www
 		head -c 1024 /dev/zero | tr '\\0' x > /tmp/www/index.html
 	    }
-	    pidof httpd >/dev/null || httpd -p $WEB_PORT -h /tmp/www
+	    command -v nginx >/dev/null || { echo 'no nginx in the guest image' >&2; exit 1; }
+	    if ! [ -s /tmp/nginx.pid ] || ! kill -0 \$(cat /tmp/nginx.pid) 2>/dev/null; then
+		nginx -c /etc/nginx/nginx.conf -p /tmp/ > /tmp/nginx.log 2>&1 < /dev/null ||
+			{ cat /tmp/nginx.log /tmp/nginx-error.log >&2; exit 1; }
+	    fi
 	    $GUEST_COUNTERS" > "$r.gb" || { cat "$r.gb" >&2; return 1; }
+	# once per benchmark (this runs in a subshell: a marker file)
+	if [ ! -e "$BENCH_OUT/runs/guest-web/.meta" ]; then
+		: > "$BENCH_OUT/runs/guest-web/.meta"
+		bench_meta guest-web_server "$WEB_SERVER $(awk '$1 == "nginx" { print $2 }' \
+			"$GUEST_BUILD/guest-debs/versions" 2>/dev/null)"
+	fi
 	l1_snap > "$r.hb"
 	timeout $((${GUEST_DUR%.*} + 30)) wrk -t 1 -c "$conns" \
 		-d "${GUEST_DUR%.*}s" --latency "http://$L2_IP:$WEB_PORT/index.html" \
