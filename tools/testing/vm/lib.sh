@@ -46,6 +46,18 @@ skip() {
 	echo "ok $ksft_n $1 # SKIP ${*:2}"
 }
 
+# close_inherited_fds: for a subshell that outlives its caller: close
+# every descriptor above stderr.
+close_inherited_fds() {
+	local fd
+
+	for fd in /proc/$BASHPID/fd/*; do
+		fd=${fd##*/}
+		[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+	done
+	return 0
+}
+
 # check NAME CMD...: one result from a command's status; its output is
 # shown as diagnostics. CMD runs in a subshell, where fail() ends it: in
 # a check function "cond || fail why" stops at the first failed condition.
@@ -302,7 +314,12 @@ l2_start() {
 	# "qemu-system-x86_64" may be a shell function (the relay tests').
 	# In a subshell that records QEMU's exit status (a guest QEMU that
 	# died without a word once: the status says whether it was a signal).
-	( ${NCOAL_QEMU:-qemu-system-x86_64} -enable-kvm -cpu host,-xsave -smp 1 -m 384 \
+	# The launcher outlives the test: it closes every descriptor it
+	# inherited above stderr, or a pipe a caller reads to its end (a
+	# check's "$(...)", run.sh's) never ends: bash keeps copies of fds
+	# it redirects around a function call (fd 10 and up).
+	( close_inherited_fds
+	  ${NCOAL_QEMU:-qemu-system-x86_64} -enable-kvm -cpu host,-xsave -smp 1 -m 384 \
 		-display none -nodefaults -no-reboot \
 		-serial file:$L2_DIR/serial.log \
 		-kernel "/boot/vmlinuz-$(uname -r)" \
