@@ -88,6 +88,7 @@ SCENARIOS = {
 # The guest scenarios (scenarios/guest-*.sh): comparators in one L1 boot.
 GUEST_ORDER = ["stock", "napi-defer", "busy-poll", "ours-off", "guest-only",
                "host-only", "both", "synced"]
+
 GUEST_SETTINGS = {
     "stock": "stock vhost_net (L1) and stock virtio_net (L2)",
     "napi-defer": "stock modules; guest eth0 napi_defer_hard_irqs 2, "
@@ -148,6 +149,16 @@ GUEST_METRICS = [
     ("l2_cpu_us_per_pkt", "guest CPU us/packet (emulated)", True),
     ("l1_cpu_us_per_pkt", "host CPU us/packet (emulated)", True),
 ]
+
+# Request/response scenarios: throughput and latency, and the guest
+# counters per request (a request and its answer) instead of per packet.
+REQUEST_METRICS = [
+    ("rps", "requests/s (emulated)", True),
+    ("lat_p50_ms", "latency p50, ms (emulated)", True),
+    ("lat_p99_ms", "latency p99, ms (emulated)", True),
+]
+GUEST_PER_REQUEST = [(c, l.replace("/packet", "/request"), w)
+                     for c, l, w in GUEST_METRICS]
 
 
 def per_txn(metrics):
@@ -254,13 +265,9 @@ SCENARIOS.update({
         "intro": "",
         "dirs": {"http": "HTTP GET, host to guest"},
         "rate_label": "{} connections",
-        "metrics": [
-            ("rps", "requests/s (emulated)", True),
-            ("lat_p50_ms", "latency p50, ms (emulated)", True),
-            ("lat_p99_ms", "latency p99, ms (emulated)", True),
+        "metrics": REQUEST_METRICS + [
             ("socket_errors", "socket errors", False),
-        ] + [(c, l.replace("/packet", "/request"), w)
-             for c, l, w in GUEST_METRICS],
+        ] + GUEST_PER_REQUEST,
         "headline": ["rps", "guest_irqs_per_pkt", "l2_ctxsw_per_pkt"],
         "headline_abs": ["rps"],
         "control": "ours-off",
@@ -285,15 +292,11 @@ SCENARIOS.update({
             "requests answered (a request and its answer each)."),
         "dirs": {"getset": "memcached get/set, host to guest and back"},
         "rate_label": "{} connections",
-        "metrics": [
-            ("rps", "requests/s (emulated)", True),
-            ("lat_p50_ms", "latency p50, ms (emulated)", True),
-            ("lat_p99_ms", "latency p99, ms (emulated)", True),
+        "metrics": REQUEST_METRICS + [
             ("lat_avg_ms", "latency average, ms (emulated)", True),
             ("hit_pct", "get hits, %", False),
             ("errors", "errors (error answers, timeouts)", False),
-        ] + [(c, l.replace("/packet", "/request"), w)
-             for c, l, w in GUEST_METRICS],
+        ] + GUEST_PER_REQUEST,
         "headline": ["lat_p50_ms", "lat_p99_ms", "rps",
                      "guest_irqs_per_pkt", "l2_ctxsw_per_pkt"],
         "headline_abs": ["lat_p50_ms", "lat_p99_ms"],
