@@ -65,12 +65,12 @@ scripts/mkinitramfs.sh l2 "$NCOAL_BUILD/vm/l2-initramfs.gz" >/dev/null ||
 	{ echo "guest image (scripts/mkinitramfs.sh l2) failed" >&2; exit 1; }
 out=$NCOAL_BUILD/stress
 mkdir -p "$out"
-VM_TIMEOUT=${STRESS_TIMEOUT:-14400} \
+VM_TIMEOUT=${STRESS_TIMEOUT:-14400} NCOAL_SUITE_OUT=$out \
 NCOAL_SUITE_ENV="NCOAL_STRESS=1 NCOAL_TEST_TIMEOUT=5400" \
 	tools/testing/vm/suite.sh "${tests[@]}" > "$out/stress.tap" 2> "$out/vm.err"
 rc=$?
 cat "$out/stress.tap"
 echo
 summary "$out/stress.tap" | tee "$out/summary.txt"
-echo "(TAP: $out/stress.tap; test host logs: $NCOAL_BUILD/vm/suite-*/serial.log)"
+echo "(TAP: $out/stress.tap; test host logs: $out/suite-*/serial.log)"
 [ "$rc" = 0 ] && ! grep -q '^not ok' "$out/stress.tap"

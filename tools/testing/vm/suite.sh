@@ -22,9 +22,11 @@
 #   NCOAL_VM_DEATHS   new test hosts allowed after deaths (default 3)
 #   NCOAL_SUITE_ENV   VAR=VALUE words for run.sh (make stress)
 #   NCOAL_VM_RUNNER   instead of scripts/vm (its own test: ship/35)
+#   NCOAL_SUITE_OUT   where the test hosts' files go (default
+#                     $NCOAL_BUILD/vm; make stress: build/stress)
 #
-# Files: $NCOAL_BUILD/vm/suite-N/ for the N-th test host (serial.log,
-# output.log, freeze.txt, ...), vm/last links to the newest.
+# Files: $NCOAL_SUITE_OUT/suite-N/ for the N-th test host (serial.log,
+# output.log, freeze.txt, ...), last links to the newest.
 
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 2
@@ -41,6 +43,7 @@ fi
 read -r -a suite_env <<< "${NCOAL_SUITE_ENV:-}"
 end=$(($(date +%s) + ${VM_TIMEOUT:-3600}))
 max_deaths=${NCOAL_VM_DEATHS:-3}
+top=${NCOAL_SUITE_OUT:-$NCOAL_BUILD/vm}
 real_reports='BUG:|Oops:|WARNING:|general protection fault|kernel BUG at|soft lockup|hard LOCKUP|blocked for more than|rcu_.*self-detected stall|rcu_.*detected stalls'
 
 n=0 fail=0 deaths=0 host=0
@@ -59,12 +62,12 @@ real_oops() {
 	grep -E "$real_reports" "$1" | grep -v 'Oops: int3' || true
 }
 
-mkdir -p "$NCOAL_BUILD/vm"
-rm -rf "$NCOAL_BUILD"/vm/suite-*
+mkdir -p "$top"
+rm -rf "$top"/suite-*
 echo "TAP version 13"
 while [ ${#tests[@]} -gt 0 ]; do
 	host=$((host + 1))
-	out=$NCOAL_BUILD/vm/suite-$host
+	out=$top/suite-$host
 	left=$((end - $(date +%s)))
 	if [ "$left" -lt 60 ]; then
 		result "not ok" "vm: no time left for: ${tests[*]}"
@@ -75,7 +78,7 @@ while [ ${#tests[@]} -gt 0 ]; do
 		env "${suite_env[@]}" tools/testing/vm/run.sh "${tests[@]}" \
 		> "$out.err" 2>&1
 	rc=$?
-	ln -sfn "suite-$host" "$NCOAL_BUILD/vm/last"
+	ln -sfn "suite-$host" "$top/last"
 	logs+=("$out/serial.log")
 
 	if [ -f "$out/status" ]; then
