@@ -56,6 +56,22 @@ result() {
 	echo "$1 $n ${*:2}"
 }
 
+# relay FILE [UNTIL]: run.sh's stream in FILE, renumbered into ours, up
+# to the line UNTIL (the start of the test a test host died under).
+relay() {
+	local line
+
+	while IFS= read -r line; do
+		[ -n "${2:-}" ] && [ "$line" = "$2" ] && break
+		case "$line" in
+		"ok "*) result ok "${line#ok [0-9]* }" ;;
+		"not ok "*) result "not ok" "${line#not ok [0-9]* }" ;;
+		"TAP version"*|1..*|"# Totals"*) ;;
+		*) echo "$line" ;;
+		esac
+	done < "$1"
+}
+
 # The kernel reports in a console log that are not the emulator's stale
 # breakpoint.
 real_oops() {
@@ -83,14 +99,7 @@ while [ ${#tests[@]} -gt 0 ]; do
 
 	if [ -f "$out/status" ]; then
 		# run.sh ended: its stream is whole.
-		while IFS= read -r line; do
-			case "$line" in
-			"ok "*) result ok "${line#ok [0-9]* }" ;;
-			"not ok "*) result "not ok" "${line#not ok [0-9]* }" ;;
-			"TAP version"*|1..*|"# Totals"*) ;;
-			*) echo "$line" ;;
-			esac
-		done < "$out/output.log"
+		relay "$out/output.log"
 		if [ "$rc" != 0 ] && ! grep -q '^not ok' "$out/output.log"; then
 			sed 's/^/# /' "$out.err"
 			result "not ok" "vm: run.sh exited with status $rc"
@@ -112,16 +121,7 @@ while [ ${#tests[@]} -gt 0 ]; do
 		[ -z "$dead" ] && dead=$t
 		rest+=("$t")
 	done
-	# output.log up to the dead test's start
-	while IFS= read -r line; do
-		[ "$line" = "# === $dead" ] && break
-		case "$line" in
-		"ok "*) result ok "${line#ok [0-9]* }" ;;
-		"not ok "*) result "not ok" "${line#not ok [0-9]* }" ;;
-		"TAP version"*) ;;
-		*) echo "$line" ;;
-		esac
-	done < "$out/output.log"
+	relay "$out/output.log" "# === $dead"
 	sed 's/^/# /' "$out.err"
 	scripts/oops-digest "$out/serial.log"
 	[ -n "$dead" ] || dead=${tests[0]}
