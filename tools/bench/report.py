@@ -161,13 +161,23 @@ GUEST_PER_REQUEST = [(c, l.replace("/packet", "/request"), w)
                      for c, l, w in GUEST_METRICS]
 
 
+def guest_scenario(fields):
+    """A guest scenario's entry: what they all share (ours-off as the
+    control, the guest comparators in their order, no plots and no
+    buffer-time sweep unless @fields say so, the counter note), then
+    @fields."""
+    return {"control": "ours-off", "plots": [], "settings": GUEST_SETTINGS,
+            "order": GUEST_ORDER, "sweep": False,
+            "notes": [GUEST_COUNTER_NOTE], **fields}
+
+
 def per_txn(metrics):
     return [(c, l.replace("/packet", "/transaction"), w)
             for c, l, w in metrics]
 
 
 SCENARIOS.update({
-    "guest-flood": {
+    "guest-flood": guest_scenario({
         "title": "Guest: small-packet UDP floods through the two-level rig",
         "intro": GUEST_INTRO + (
             " tools/udpflood sends 18-byte UDP datagrams at a fixed rate: "
@@ -182,15 +192,10 @@ SCENARIOS.update({
         "headline": ["guest_irqs_per_pkt", "guest_tx_kicks_per_pkt",
                      "l2_ctxsw_per_pkt", "l1_ctxsw_per_pkt"],
         "headline_abs": ["host_signals_per_pkt", "loss_pct"],
-        "control": "ours-off",
         "plots": ["guest_irqs_per_pkt", "guest_tx_kicks_per_pkt",
                   "l2_ctxsw_per_pkt", "l1_ctxsw_per_pkt"],
-        "settings": GUEST_SETTINGS,
-        "order": GUEST_ORDER,
-        "sweep": False,
-        "notes": [GUEST_COUNTER_NOTE],
-    },
-    "guest-synflood": {
+    }),
+    "guest-synflood": guest_scenario({
         "title": "Guest: TCP SYN flood, degradation under flood",
         "intro": GUEST_INTRO + (
             " hping3 in L1 sends TCP SYNs to the guest's listening port "
@@ -221,15 +226,10 @@ SCENARIOS.update({
                      "l1_ctxsw_per_pkt", "degradation_p50"],
         "headline_abs": ["degradation_p50", "degradation_p99",
                          "ping_loss_flood_pct"],
-        "control": "ours-off",
         "plots": ["guest_irqs_per_pkt", "l2_ctxsw_per_pkt",
                   "degradation_p50"],
-        "settings": GUEST_SETTINGS,
-        "order": GUEST_ORDER,
-        "sweep": False,
-        "notes": [GUEST_COUNTER_NOTE],
-    },
-    "guest-rr": {
+    }),
+    "guest-rr": guest_scenario({
         "title": "Guest: request/response latency (sockperf)",
         "intro": GUEST_INTRO + (
             " sockperf in L1 against a sockperf server in the guest, UDP, "
@@ -251,14 +251,9 @@ SCENARIOS.update({
         "headline": ["lat_p50_us", "lat_p99_us", "tps",
                      "guest_irqs_per_pkt"],
         "headline_abs": ["lat_p50_us"],
-        "control": "ours-off",
         "plots": ["lat_p50_us", "lat_p99_us", "guest_irqs_per_pkt"],
-        "settings": GUEST_SETTINGS,
-        "order": GUEST_ORDER,
-        "sweep": False,
-        "notes": [GUEST_COUNTER_NOTE],
-    },
-    "guest-web": {
+    }),
+    "guest-web": guest_scenario({
         # title and intro: web_server_info(), from the server the rows
         # measured
         "title": "Guest: web requests",
@@ -270,14 +265,8 @@ SCENARIOS.update({
         ] + GUEST_PER_REQUEST,
         "headline": ["rps", "guest_irqs_per_pkt", "l2_ctxsw_per_pkt"],
         "headline_abs": ["rps"],
-        "control": "ours-off",
-        "plots": [],
-        "settings": GUEST_SETTINGS,
-        "order": GUEST_ORDER,
-        "sweep": False,
-        "notes": [GUEST_COUNTER_NOTE],
-    },
-    "guest-memcached": {
+    }),
+    "guest-memcached": guest_scenario({
         "title": "Guest: key-value requests (memcached, mcload)",
         "intro": GUEST_INTRO + (
             " memcached in the guest (Debian's package, unpacked into the "
@@ -300,14 +289,8 @@ SCENARIOS.update({
         "headline": ["lat_p50_ms", "lat_p99_ms", "rps",
                      "guest_irqs_per_pkt", "l2_ctxsw_per_pkt"],
         "headline_abs": ["lat_p50_ms", "lat_p99_ms"],
-        "control": "ours-off",
-        "plots": [],
-        "settings": GUEST_SETTINGS,
-        "order": GUEST_ORDER,
-        "sweep": False,
-        "notes": [GUEST_COUNTER_NOTE],
-    },
-    "guest-lossfree": {
+    }),
+    "guest-lossfree": guest_scenario({
         "title": "Guest: highest loss-free rate, host to guest UDP",
         "intro": GUEST_INTRO + (
             " guest-flood's RX run at increasing rates (the matrix's "
@@ -326,13 +309,7 @@ SCENARIOS.update({
         ] + GUEST_METRICS,
         "headline": ["lossfree_pps"],
         "headline_abs": ["lossfree_pps", "lossy_offered_pps"],
-        "control": "ours-off",
-        "plots": [],
-        "settings": GUEST_SETTINGS,
-        "order": GUEST_ORDER,
-        "sweep": False,
-        "notes": [GUEST_COUNTER_NOTE],
-    },
+    }),
 })
 
 
