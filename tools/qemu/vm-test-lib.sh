@@ -62,6 +62,19 @@ relay_begin() {
 	fi
 }
 
+# sync_guest_up: after relay_begin (and whatever the test sets on the
+# host before the guest boots), a guest with our virtio_net on the relay
+# QEMU; D0 gets its vhost-net debugfs directory. A failure ends the test
+# (after the caller's cleanup function).
+sync_guest_up() {
+	use_qemu relay
+	if ! guest_up "relay, our virtio_net"; then
+		cleanup
+		ksft_finish
+	fi
+	D0=$(vhost_dirs | head -n1)
+}
+
 CI=${NCOAL_CTRLQ_INJECT:-$NCOAL_BUILD/qemu-ctrlq_inject/ctrlq_inject.ko}
 CIDIR=/sys/kernel/debug/ctrlq_inject
 

@@ -29,13 +29,7 @@ cleanup() {
 }
 
 relay_begin
-use_qemu relay
-if ! guest_up "relay, our virtio_net"; then
-	cleanup
-	ksft_finish
-fi
-mapfile -t D < <(vhost_dirs)
-D0=${D[0]}
+sync_guest_up
 
 # sync_vals: the guest's view, as "budget rx frames state applied allowed".
 sync_vals() {

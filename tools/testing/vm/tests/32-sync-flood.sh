@@ -39,13 +39,7 @@ cleanup() {
 relay_begin
 params_save
 echo $USECS > "$P/coalesce_max_usecs"
-use_qemu relay
-if ! guest_up "relay, our virtio_net"; then
-	cleanup
-	ksft_finish
-fi
-mapfile -t D < <(vhost_dirs)
-D0=${D[0]}
+sync_guest_up
 
 # budget_set BUDGET: the guest's proposal, scaled gate, host RX USECS/32
 # when the budget allows it (0: off on both sides).
