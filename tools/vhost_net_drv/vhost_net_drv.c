@@ -24,6 +24,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <glob.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -42,6 +43,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -117,6 +119,7 @@ static struct config {
 	unsigned int grace_ms;
 	unsigned int watchdog_s;
 	bool close_busy;	/* --cycles: tear down during traffic */
+	bool kill_busy;		/* --cycles: SIGKILL the VMM during traffic */
 	unsigned int swap_us;	/* 0: never swap the call eventfds */
 	unsigned int seed;
 	bool verbose;
@@ -1554,11 +1557,18 @@ static void usage(FILE *f)
 "                          a random moment of the traffic, the producers still\n"
 "                          queueing and kicking (vhost work queued) and\n"
 "                          signals held (timers armed), then stop the threads\n"
+"      --kill-busy         with --cycles: run each cycle in a child process\n"
+"                          (the VMM and its guest) and SIGKILL it at a random\n"
+"                          moment of the traffic, as a VMM killed under load:\n"
+"                          vhost's worker dies with its owner and the exit\n"
+"                          releases the device, work queued and signals held;\n"
+"                          kills_pending counts the kills with frames held on\n"
+"                          a ring (debugfs, just before the kill)\n"
 "      --swap-call USECS   during traffic, every USECS give each ring a new\n"
 "                          call eventfd (VHOST_SET_VRING_CALL), every other\n"
 "                          time through -1 (no eventfd) for USECS/2; each swap\n"
 "                          wakes the ring's guest once (counted in signals)\n"
-"      --seed N            for --close-busy's moments (default: from the clock;\n"
+"      --seed N            for --close-busy's and --kill-busy's moments (default: from the clock;\n"
 "                          printed as seed=)\n"
 "      --grace MS          drain time after traffic (default 50), plus the\n"
 "                          largest coalescing usecs in effect\n"
@@ -1650,7 +1660,7 @@ static void parse_coalesce(const char *arg)
 static void parse_args(int argc, char **argv)
 {
 	enum { O_EIDX = 256, O_NOEIDX, O_ALWAYS, O_CDEF, O_CYCLES, O_GRACE, O_WD,
-	       O_BUSY, O_SWAP, O_SEED };
+	       O_BUSY, O_KILL, O_SWAP, O_SEED };
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "rate", required_argument, NULL, 'r' },
@@ -1668,6 +1678,7 @@ static void parse_args(int argc, char **argv)
 		{ "grace", required_argument, NULL, O_GRACE },
 		{ "watchdog", required_argument, NULL, O_WD },
 		{ "close-busy", no_argument, NULL, O_BUSY },
+		{ "kill-busy", no_argument, NULL, O_KILL },
 		{ "swap-call", required_argument, NULL, O_SWAP },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -1751,6 +1762,9 @@ static void parse_args(int argc, char **argv)
 		case O_BUSY:
 			cfg.close_busy = true;
 			break;
+		case O_KILL:
+			cfg.kill_busy = true;
+			break;
 		case O_SWAP:
 			cfg.swap_us = parse_ul(optarg, "--swap-call", 10000000);
 			if (!cfg.swap_us)
@@ -1775,6 +1789,10 @@ static void parse_args(int argc, char **argv)
 		usage_err("unexpected argument '%s'", argv[optind]);
 	if (cfg.close_busy && !cfg.cycles)
 		usage_err("%s needs --cycles", "--close-busy");
+	if (cfg.kill_busy && !cfg.cycles)
+		usage_err("%s needs --cycles", "--kill-busy");
+	if (cfg.kill_busy && (cfg.close_busy || cfg.swap_us))
+		usage_err("%s: not with --close-busy or --swap-call", "--kill-busy");
 	if (!seeded)
 		cfg.seed = (unsigned int)(now_ns() ^ getpid());
 	if (!cfg.watchdog_s) {
@@ -1851,6 +1869,128 @@ static int run_cycles(void)
 	return 0;
 }
 
+/*
+ * --kill-busy: the frames ring @ring of process @pid holds, from our
+ * vhost_net's debugfs (vhost_net/<pid>-<n>/<ring>, "pending: N"); -1 if
+ * there is no such file (stock vhost_net, no debugfs, device gone).
+ */
+static long debugfs_pending(pid_t pid, const char *ring)
+{
+	char pat[96], line[64];
+	long pending = -1;
+	glob_t g;
+	FILE *f;
+
+	snprintf(pat, sizeof(pat), "/sys/kernel/debug/vhost_net/%d-*/%s",
+		 (int)pid, ring);
+	if (glob(pat, 0, NULL, &g) || !g.gl_pathc) {
+		globfree(&g);
+		return -1;
+	}
+	f = fopen(g.gl_pathv[0], "r");
+	globfree(&g);
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "pending: %ld", &pending) == 1)
+			break;
+	fclose(f);
+	return pending;
+}
+
+/*
+ * --kill-busy, the child: set up and run the traffic, telling the parent
+ * through @fd once the threads run.  It normally dies by SIGKILL; if it
+ * gets to the end of the traffic, it exits with 3.
+ */
+static void kill_child(int fd)
+{
+	alarm((unsigned int)ceil(cfg.duration) + 60);
+	dev_setup();
+	traffic_start();
+	if (write(fd, "t", 1) != 1)
+		_exit(1);
+	sleep_until(dev.start_ns + (uint64_t)(cfg.duration * 1e9));
+	traffic_stop(traffic_wait(), 0);
+	_exit(3);
+}
+
+/*
+ * --kill-busy: each cycle forks a child that sets up a device and runs
+ * traffic (kill_child()), waits a random 20-90% of --duration into the
+ * traffic, reads how many frames each ring holds, and SIGKILLs it.
+ */
+static int run_kill_cycles(void)
+{
+	unsigned int c, kills = 0, kills_pending = 0, late = 0, no_dbg = 0;
+	long rx_held = 0, tx_held = 0;
+
+	for (c = 0; c < cfg.cycles; c++) {
+		double frac = 0.2 + 0.7 * rand_r(&cfg.seed) / (double)RAND_MAX;
+		int p[2], status;
+		long rx, tx;
+		pid_t pid;
+		char b;
+
+		if (pipe(p))
+			die("pipe");
+		fflush(NULL);
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (!pid) {
+			close(p[0]);
+			kill_child(p[1]);
+		}
+		close(p[1]);
+		phase = "waiting for the child's traffic";
+		if (read(p[0], &b, 1) != 1) {
+			waitpid(pid, &status, 0);
+			fprintf(stderr, "vhost-net-drv: cycle %u: the child ended before its traffic (status %d)\n",
+				c, status);
+			break;
+		}
+		close(p[0]);
+		phase = "traffic (child)";
+		sleep_until(now_ns() + (uint64_t)(cfg.duration * 1e9 * frac));
+		rx = debugfs_pending(pid, "rx");
+		tx = debugfs_pending(pid, "tx");
+		kill(pid, SIGKILL);
+		phase = "waiting for the killed child";
+		if (waitpid(pid, &status, 0) != pid)
+			die("waitpid");
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+			kills++;
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
+			late++;
+		} else {
+			fprintf(stderr, "vhost-net-drv: cycle %u: the child failed (status %d)\n",
+				c, status);
+			break;
+		}
+		if (rx < 0 || tx < 0)
+			no_dbg++;
+		if (rx > 0 || tx > 0)
+			kills_pending++;
+		rx_held += rx > 0 ? rx : 0;
+		tx_held += tx > 0 ? tx : 0;
+		if (cfg.verbose)
+			fprintf(stderr, "vhost-net-drv: cycle %u: killed at %.0f%%, pending rx %ld tx %ld\n",
+				c, frac * 100, rx, tx);
+	}
+	KV("cycles", "%u", cfg.cycles);
+	KV("cycles_done", "%u", c);
+	KV("kill_busy", "%d", 1);
+	KV("seed", "%u", cfg.seed);
+	KV("kills", "%u", kills);
+	KV("kills_late", "%u", late);
+	KV("kills_pending", "%u", kills_pending);
+	KV("kills_no_debugfs", "%u", no_dbg);
+	KV("rx_pending_at_kills", "%ld", rx_held);
+	KV("tx_pending_at_kills", "%ld", tx_held);
+	return c == cfg.cycles ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct vhost_vring_coalesce_stats st[2];
@@ -1865,6 +2005,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	alarm(cfg.watchdog_s);
 
+	if (cfg.cycles && cfg.kill_busy) {
+		int ret = run_kill_cycles();
+
+		fflush(stdout);
+		return ret;
+	}
 	if (cfg.cycles) {
 		run_cycles();
 		fflush(stdout);

@@ -10,6 +10,12 @@
 #                VHOST_RESET_OWNER, in turn) at a random moment of the
 #                traffic of tools/vhost_net_drv --cycles --close-busy:
 #                work queued, timers armed                   [cycles]
+#   kill-busy    the VMM killed (SIGKILL) at a random moment of its
+#                traffic (tools/vhost_net_drv --cycles --kill-busy:
+#                each cycle a child process with its own device),
+#                work queued, timers armed: vhost's worker dies with
+#                its owner and the exit releases the device, QEMU's
+#                path when it is killed                      [cycles]
 #   swap-call    VHOST_SET_VRING_CALL replaced on both rings every 2 ms
 #                (every other time through -1) with a timer armed, in one
 #                run that must lose no packet and leave no used buffer
@@ -32,6 +38,7 @@
 #
 #   case         short (make check)      long (NCOAL_STRESS=1)
 #   close-busy   100 cycles              1000 cycles
+#   kill-busy    30 cycles               1000 cycles
 #   swap-call    5 s + 30 cycles         60 s + 500 cycles (tens of
 #                (~2,000 swaps)          thousands of swaps)
 #   guest-rmmod  3 cycles                300 cycles (~15 min)
@@ -59,7 +66,7 @@ SAVED=$L2_DIR/storms-params.saved
 OUT=$NCOAL_OUT/storms
 PORT_RX=5011	# L1 -> L2
 PORT_TX=5012	# L2 -> L1
-CASES=${NCOAL_STORMS:-close-busy swap-call guest-rmmod guest-off qemu-kill}
+CASES=${NCOAL_STORMS:-close-busy kill-busy swap-call guest-rmmod guest-off qemu-kill}
 FLOODS=$L2_DIR/storms-floods.pids
 
 SEED=$(stress_seed)
@@ -201,6 +208,34 @@ if want close-busy; then
 	stress_case close-busy "$N" cycles
 	check "close-busy: census back (devices, refcount, workers, debugfs)" census_back "$BASE"
 	check "close-busy: L1 dmesg clean" case_dmesg
+fi
+
+# (a2) the VMM SIGKILLed with work queued and timers armed: at least
+# 9 kills in 10 during the traffic, and at least half of them with
+# frames held (a timer armed) on a ring
+if want kill-busy; then
+	N=$(stress_count 30 1000)
+	case_mark
+	kill_busy() {
+		local k p
+
+		drv_run kill-busy -m both -r 3000 -d 0.3 --cycles "$N" \
+			--kill-busy --seed "$SEED" \
+			-c rx:2000:64:0:100 -c tx:2000:64:0:100 || return 1
+		k=$(v kill-busy kills)
+		p=$(v kill-busy kills_pending)
+		echo "$(v kill-busy cycles_done) cycles: $k killed during traffic ($(v kill-busy kills_late) ended first), $p with frames held (rx $(v kill-busy rx_pending_at_kills), tx $(v kill-busy tx_pending_at_kills) frames in all)"
+		[ "$(v kill-busy cycles_done)" = "$N" ] ||
+			fail "$(v kill-busy cycles_done) of $N cycles"
+		[ $((k * 10)) -ge $((N * 9)) ] ||
+			fail "only $k of $N cycles killed during traffic"
+		[ $((p * 2)) -ge "$k" ] ||
+			fail "only $p of $k kills found frames held: no timer armed"
+	}
+	check "kill-busy: $N cycles of a VMM SIGKILLed under traffic" kill_busy
+	stress_case kill-busy "$N" cycles
+	check "kill-busy: census back (devices, refcount, workers, debugfs)" census_back "$BASE"
+	check "kill-busy: L1 dmesg clean" case_dmesg
 fi
 
 # (b) VHOST_SET_VRING_CALL changed with a timer armed
