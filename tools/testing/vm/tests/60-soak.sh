@@ -481,7 +481,12 @@ alive() {
 	local pid
 
 	pid=$(cat "$L2_DIR/qemu.pid" 2>/dev/null)
-	proc_alive "$pid" || fail "the guest's QEMU is gone"
+	if ! proc_alive "$pid"; then
+		l1_view_of_l2
+		echo "the guest's console, last lines:"
+		tail -n 40 "$L2_DIR/serial.log" | sed 's/^/  /'
+		fail "the guest's QEMU is gone"
+	fi
 	grep -i 'assert\|abort' "$L2_DIR/qemu.log" && fail "QEMU complained"
 	return 0
 }
