@@ -279,7 +279,7 @@ ring_read() {
 	local l k
 	local -A v
 
-	mapfile -t l < "$1/$2" || return 1
+	mapfile -t l 2>/dev/null < "$1/$2" || return 1
 	for k in "${l[@]}"; do
 		v[${k%%: *}]=${k#*: }
 	done
@@ -358,6 +358,7 @@ ping_start
 log "$(since): soaking for $DUR s"
 next_check=$((T0 + 10))
 flaps=0
+GONE=
 while [ $EPOCHSECONDS -lt $END ]; do
 	host_flap >> "$OUT/host-flap.log"
 	flaps=$((flaps + 1))
@@ -366,6 +367,11 @@ while [ $EPOCHSECONDS -lt $END ]; do
 		next_check=$((next_check + 10))
 		rings_balance >> "$OUT/balance.log" || echo "imbalance" >> "$OUT/balance.bad"
 		log "+$((EPOCHSECONDS - T0)) s: $flaps host actions"
+		if ! proc_alive "$(cat "$L2_DIR/qemu.pid" 2>/dev/null)"; then
+			GONE=1
+			log "+$((EPOCHSECONDS - T0)) s: the guest's QEMU is gone: the soak ends here"
+			break
+		fi
 	fi
 done
 kill -INT "$PING" 2>/dev/null
@@ -379,6 +385,7 @@ ip link set $TAP up
 guest_done() {
 	local i log
 
+	[ -z "$GONE" ] || fail "the guest's QEMU is gone"
 	for i in $(seq 1 60); do
 		log=$(l2 -t 10 'tail -n 1 /tmp/flap.log; tail -n 1 /tmp/tx.log' 2>/dev/null) &&
 			[[ $log == *__flap_done*__tx_done* ]] && break
