@@ -131,7 +131,9 @@ while [ ${#tests[@]} -gt 0 ]; do
 		result "not ok" "$dead: the suite's time ran out (VM_TIMEOUT); not run: ${rest[*]}"
 		break ;;
 	126) how="froze (CPUs: $out/freeze.txt)" ;;
-	*) how="stopped (status $rc, serial log: $out/serial.log)" ;;
+	*)	how="stopped (status $rc, serial log: $out/serial.log)"
+		[ -f "$out/reset.txt" ] &&
+			how="reset itself, a triple fault (CPU states: $out/reset.txt)" ;;
 	esac
 	echo "# vm: test host $host $how under $dead"
 	deaths=$((deaths + 1))
