@@ -172,6 +172,8 @@ tap_setup() {
 proc_alive() {
 	local st
 
+	# No pid is no process (and "/proc//stat" is the system's file).
+	[ -n "$1" ] || return 1
 	st=$(cat /proc/$1/stat 2>/dev/null) || return 1
 	st=${st##*) }
 	[ "${st%% *}" != Z ]
@@ -287,8 +289,8 @@ cpu_resets() {
 l1_view_of_l2() {
 	local pid t
 
-	[ -f $L2_DIR/qemu.pid ] || { echo "no guest QEMU pid"; return 0; }
-	pid=$(cat $L2_DIR/qemu.pid)
+	pid=$(l2_pid)
+	[ -n "$pid" ] || { echo "no guest QEMU pid"; return 0; }
 	if ! proc_alive "$pid"; then
 		echo "test host: guest QEMU $pid is gone; its last output:"
 		tail -n 15 $L2_DIR/qemu.log | sed 's/^/  /'
@@ -323,7 +325,7 @@ l2_start() {
 	kvm_setup || return 1
 	tap_setup || return 1
 	: > $L2_DIR/serial.log
-	rm -f $L2_DIR/qemu.pid
+	rm -f $L2_DIR/qemu.pid $L2_DIR/qemu.lastpid
 	# Not -daemonize: QEMU's own last words (a KVM error, an abort) must
 	# reach qemu.log, and a daemonized QEMU sends them to /dev/null.
 	# "qemu-system-x86_64" may be a shell function (the relay tests').
@@ -355,6 +357,8 @@ l2_start() {
 		if grep -q NCOAL_L2_READY $L2_DIR/serial.log &&
 		   l2 -t 3 true >/dev/null 2>&1; then
 			log "guest up after $SECONDS s ($(grep -o 'driver=.*' $L2_DIR/serial.log))"
+			# QEMU removes its pid file when it exits: keep the pid.
+			cp $L2_DIR/qemu.pid $L2_DIR/qemu.lastpid
 			return 0
 		fi
 		# Not the pid file: it is briefly empty while QEMU writes it.
@@ -368,6 +372,12 @@ l2_start() {
 	done
 	echo "guest not reachable after $SECONDS s"; tail -n 20 $L2_DIR/serial.log
 	return 1
+}
+
+# l2_pid: the guest QEMU's pid, also once it has exited (and removed its
+# pid file); empty if no guest was started.
+l2_pid() {
+	cat $L2_DIR/qemu.pid 2>/dev/null || cat $L2_DIR/qemu.lastpid 2>/dev/null
 }
 
 l2_running() {

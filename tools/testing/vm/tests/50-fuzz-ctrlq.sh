@@ -162,7 +162,7 @@ check "$CASE: traffic flowed both ways on eth1" traffic_flowed
 alive() {
 	local pid
 
-	pid=$(cat "$L2_DIR/qemu.pid" 2>/dev/null)
+	pid=$(l2_pid)
 	proc_alive "$pid" || fail "the relay QEMU is gone"
 	grep -i 'assert\|abort\|error' "$L2_DIR/qemu.log" && fail "QEMU complained"
 	l2 -t 10 true || fail "the guest does not answer on eth0"

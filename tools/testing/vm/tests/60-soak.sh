@@ -359,6 +359,7 @@ log "$(since): soaking for $DUR s"
 next_check=$((T0 + 10))
 flaps=0
 GONE=
+LOST=
 while [ $EPOCHSECONDS -lt $END ]; do
 	host_flap >> "$OUT/host-flap.log"
 	flaps=$((flaps + 1))
@@ -367,7 +368,12 @@ while [ $EPOCHSECONDS -lt $END ]; do
 		next_check=$((next_check + 10))
 		rings_balance >> "$OUT/balance.log" || echo "imbalance" >> "$OUT/balance.bad"
 		log "+$((EPOCHSECONDS - T0)) s: $flaps host actions"
-		if ! proc_alive "$(cat "$L2_DIR/qemu.pid" 2>/dev/null)"; then
+		if [ -z "$LOST" ] && ! [ -d "${DIRS[0]}" ]; then
+			LOST=1
+			log "+$((EPOCHSECONDS - T0)) s: ${DIRS[0]##*/} is gone; vhost-net devices now: $(ls $VDBG | tr '\n' ' '); guest QEMU $(l2_pid) $(proc_alive "$(l2_pid)" && echo alive || echo gone); CPU resets logged: $(cat $L2_DIR/qemu.log $L2_DIR/qemu-trace.log 2>/dev/null | grep -c '^CPU Reset')"
+			l1_view_of_l2 | head -n 40
+		fi
+		if ! proc_alive "$(l2_pid)"; then
 			GONE=1
 			log "+$((EPOCHSECONDS - T0)) s: the guest's QEMU is gone: the soak ends here"
 			break
@@ -487,7 +493,7 @@ check "$CASE: host rings' counters balance, nothing held at the end" balanced
 alive() {
 	local pid
 
-	pid=$(cat "$L2_DIR/qemu.pid" 2>/dev/null)
+	pid=$(l2_pid)
 	if ! proc_alive "$pid"; then
 		l1_view_of_l2
 		echo "the guest's console, last lines:"
