@@ -371,7 +371,10 @@ while [ $EPOCHSECONDS -lt $END ]; do
 		if [ -z "$LOST" ] && ! [ -d "${DIRS[0]}" ]; then
 			LOST=1
 			log "+$((EPOCHSECONDS - T0)) s: ${DIRS[0]##*/} is gone; vhost-net devices now: $(ls $VDBG | tr '\n' ' '); guest QEMU $(l2_pid) $(proc_alive "$(l2_pid)" && echo alive || echo gone); CPU resets logged: $(cat $L2_DIR/qemu.log $L2_DIR/qemu-trace.log 2>/dev/null | grep -c '^CPU Reset')"
-			l1_view_of_l2 | head -n 40
+			l1_view_of_l2 | grep -v '^  *[A-Z][A-Z0-9]* *=' | head -n 40
+			cp "$L2_DIR/serial.log" "$OUT/l2-console.log"
+			echo "the guest's console, last lines (all: $OUT/l2-console.log):"
+			tail -n 40 "$L2_DIR/serial.log" | sed 's/^/  /'
 		fi
 		if ! proc_alive "$(l2_pid)"; then
 			GONE=1
