@@ -133,7 +133,7 @@ while [ ${#tests[@]} -gt 0 ]; do
 	126) how="froze (CPUs: $out/freeze.txt)" ;;
 	*)	how="stopped (status $rc, serial log: $out/serial.log)"
 		[ -f "$out/reset.txt" ] &&
-			how="reset itself, a triple fault (CPU states: $out/reset.txt)" ;;
+			how="reset itself, a triple fault ($out/reset.txt)" ;;
 	esac
 	echo "# vm: test host $host $how under $dead"
 	deaths=$((deaths + 1))
