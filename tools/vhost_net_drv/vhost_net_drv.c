@@ -24,10 +24,10 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
-#include <glob.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <glob.h>
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
@@ -1568,8 +1568,8 @@ static void usage(FILE *f)
 "                          call eventfd (VHOST_SET_VRING_CALL), every other\n"
 "                          time through -1 (no eventfd) for USECS/2; each swap\n"
 "                          wakes the ring's guest once (counted in signals)\n"
-"      --seed N            for --close-busy's and --kill-busy's moments (default: from the clock;\n"
-"                          printed as seed=)\n"
+"      --seed N            for --close-busy's and --kill-busy's moments\n"
+"                          (default: from the clock; printed as seed=)\n"
 "      --grace MS          drain time after traffic (default 50), plus the\n"
 "                          largest coalescing usecs in effect\n"
 "      --watchdog SEC      abort (exit 1) if the run takes longer (default:\n"

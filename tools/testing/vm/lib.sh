@@ -269,18 +269,6 @@ ksym_nokaslr() {
 		      else printf "%s+0x%x\n", best, x - bv }' /proc/kallsyms
 }
 
-# cpu_resets LOG: QEMU's "-d cpu_reset" log, when the guest reset more
-# often than at its start (one reset per vCPU): a reset (a triple fault
-# on KVM, with -no-reboot) ends QEMU with status 0 and no other word.
-cpu_resets() {
-	local n
-
-	n=$(grep -c '^CPU Reset' "$1" 2>/dev/null) || return 0
-	[ "$n" -gt 1 ] || return 0
-	echo "$1: $n CPU resets; the last one's state:"
-	awk '/^CPU Reset/ { buf = "" } { buf = buf "  " $0 "\n" } END { printf "%s", buf }' "$1" | head -n 30
-}
-
 # l1_view_of_l2: where the guest's QEMU threads are in the test host
 # (state, wait channel, kernel stack: a guest frozen as a whole, console
 # and monitor silent, is a QEMU thread stuck in the kernel, e.g. in a
@@ -294,9 +282,6 @@ l1_view_of_l2() {
 	if ! proc_alive "$pid"; then
 		echo "test host: guest QEMU $pid is gone; its last output:"
 		tail -n 15 $L2_DIR/qemu.log | sed 's/^/  /'
-		# -d cpu_reset: to stderr, or to the relay QEMU's -D file
-		cpu_resets $L2_DIR/qemu.log
-		cpu_resets $L2_DIR/qemu-trace.log
 	fi
 	echo "test host: guest QEMU $pid threads (tid comm state wchan):"
 	for t in /proc/"$pid"/task/*; do
@@ -345,7 +330,6 @@ l2_start() {
 		-monitor "unix:$L2_MON,server=on,wait=off" \
 		-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on${L2_NETDEV_OPTS:+,$L2_NETDEV_OPTS} \
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:02,romfile= \
-		-d cpu_reset \
 		-pidfile $L2_DIR/qemu.pid > $L2_DIR/qemu.log 2>&1 < /dev/null
 	  echo "qemu exit status $? (128+N: signal N)" >> $L2_DIR/qemu.log
 	) > /dev/null 2>&1 < /dev/null &

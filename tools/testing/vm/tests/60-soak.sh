@@ -271,6 +271,15 @@ tcp_loop() {
 	done >> "$OUT/tcp.log"
 }
 
+# post_mortem: the test host's view of the guest's QEMU and the guest's
+# console (kept whole in $OUT/l2-console.log), when its device is gone.
+post_mortem() {
+	l1_view_of_l2
+	cp "$L2_DIR/serial.log" "$OUT/l2-console.log"
+	echo "the guest's console, last lines (all: $OUT/l2-console.log):"
+	tail -n 40 "$L2_DIR/serial.log" | sed 's/^/  /'
+}
+
 # The watchdog: one ping process, one ping a second, a timestamp (-D)
 # on every answer; the run of unanswered ones shows in the icmp_seq
 # numbers.
@@ -377,11 +386,8 @@ while [ $EPOCHSECONDS -lt $END ]; do
 		log "+$((EPOCHSECONDS - T0)) s: $flaps host actions"
 		if [ -z "$LOST" ] && ! [ -d "${DIRS[0]}" ]; then
 			LOST=1
-			log "+$((EPOCHSECONDS - T0)) s: ${DIRS[0]##*/} is gone; vhost-net devices now: $(ls $VDBG | tr '\n' ' '); guest QEMU $(l2_pid) $(proc_alive "$(l2_pid)" && echo alive || echo gone); CPU resets logged: $(cat $L2_DIR/qemu.log $L2_DIR/qemu-trace.log 2>/dev/null | grep -c '^CPU Reset')"
-			l1_view_of_l2 | grep -v '^  *[A-Z][A-Z0-9]* *=' | head -n 40
-			cp "$L2_DIR/serial.log" "$OUT/l2-console.log"
-			echo "the guest's console, last lines (all: $OUT/l2-console.log):"
-			tail -n 40 "$L2_DIR/serial.log" | sed 's/^/  /'
+			log "+$((EPOCHSECONDS - T0)) s: ${DIRS[0]##*/} is gone; vhost-net devices now: $(ls $VDBG | tr '\n' ' ')"
+			post_mortem
 		fi
 		if ! proc_alive "$(l2_pid)"; then
 			GONE=1
@@ -505,9 +511,7 @@ alive() {
 
 	pid=$(l2_pid)
 	if ! proc_alive "$pid"; then
-		l1_view_of_l2
-		echo "the guest's console, last lines:"
-		tail -n 40 "$L2_DIR/serial.log" | sed 's/^/  /'
+		post_mortem
 		fail "the guest's QEMU is gone"
 	fi
 	grep -i 'assert\|abort' "$L2_DIR/qemu.log" && fail "QEMU complained"
