@@ -17,7 +17,7 @@ trap 'rm -rf "$T"' EXIT
 . "$HERE/lib.sh"
 
 # The fake test host: runs tests a, b, c... as run.sh would; FAKE_DIE
-# lists TEST:HOW:TIMES (freeze, int3, oops), each test dies so the first
+# lists TEST:HOW:TIMES (freeze, int3, gif, guard, oops), each test dies so the first
 # TIMES times it runs.
 cat > "$T/fake-vm" <<'EOF_VM'
 #!/bin/bash
@@ -48,6 +48,12 @@ for t in "$@"; do
 		freeze) echo "RIP ffffffff81000000 x" > "$out/freeze.txt"; exit 126 ;;
 		int3) echo "[ 9.1] Oops: int3: 0000 [#1] SMP NOPTI" >> "$out/serial.log"; exit 125 ;;
 		oops) echo "[ 9.1] BUG: kernel NULL pointer dereference, address: 0" >> "$out/serial.log"; exit 125 ;;
+		gif) printf '%s\n' "[ 9.1] BUG: TASK stack guard page was hit at 0" \
+			"[ 9.1] Oops: stack guard page: 0000 [#1] PREEMPT SMP NOPTI" \
+			"[ 9.1] RIP: 0010:__svm_vcpu_run+0xa0/0x220 [kvm_amd]" >> "$out/serial.log"; exit 125 ;;
+		guard) printf '%s\n' "[ 9.1] BUG: TASK stack guard page was hit at 0" \
+			"[ 9.1] Oops: stack guard page: 0000 [#1] PREEMPT SMP NOPTI" \
+			"[ 9.1] RIP: 0010:vnc_timer+0x10/0x80 [vhost_net]" >> "$out/serial.log"; exit 125 ;;
 		esac
 	done
 	i=$((i + 1)); echo "ok $i $t: second check"
@@ -120,6 +126,20 @@ int3() {
 		[ "$(rc int3)" = 0 ]
 }
 verdict "the emulator's stale int3: retried, the logs count as clean" int3 int3
+
+run_suite gif "a:gif:1"
+gif() {
+	has gif "a runs again" && has gif "^ok [0-9]* vm: the test hosts" &&
+		[ "$(rc gif)" = 0 ]
+}
+verdict "an interrupt inside __svm_vcpu_run (the emulator's): retried, clean" gif gif
+
+run_suite guard "b:guard:1"
+guard() {
+	has guard "^not ok [0-9]* b: the test host oopsed" &&
+		has guard "^not ok [0-9]* vm: the test hosts" && [ "$(rc guard)" = 1 ]
+}
+verdict "a stack guard page oops elsewhere: b fails, not retried" guard guard
 
 run_suite oops "b:oops:1"
 oops() {

@@ -7,8 +7,9 @@
 #
 # The test host is emulated (TCG, two vCPU threads) and now and then dies
 # under a test for reasons of its own: a vCPU runs a stale breakpoint left
-# by a static key patched on the other vCPU ("Oops: int3" mid-NOP), or
-# it freezes without a console line (scripts/vm sees the heartbeat stop,
+# by a static key patched on the other vCPU ("Oops: int3" mid-NOP), an
+# interrupt is delivered right after a guest's exit (a stack guard page
+# oops with __svm_vcpu_run in its trace), or it freezes without a console line (scripts/vm sees the heartbeat stop,
 # samples the CPUs into freeze.txt and stops it). Such a death takes the
 # rest of the run with it, so the suite goes on in a new test host: the
 # tests that finished keep their results, the test it died under runs
@@ -72,10 +73,21 @@ relay() {
 	done < "$1"
 }
 
-# The kernel reports in a console log that are not the emulator's stale
-# breakpoint.
+# The kernel reports in a console log that are not the emulator's: its
+# stale breakpoint, and an interrupt it delivered right after a guest's
+# exit, inside __svm_vcpu_run, where the global interrupt flag (clear
+# from #VMEXIT to KVM's STGI) holds every interrupt off on a real CPU:
+# the handler runs on the guest's %gs base and page-faults until the
+# stack guard page (ncoal_reliability.rst, "Open problem"). Only that
+# oops's own lines are dropped, and only when its trace has the frame.
 real_oops() {
-	grep -E "$real_reports" "$1" | grep -v 'Oops: int3' || true
+	local drop='Oops: int3'
+
+	if grep -q 'RIP: 0010:__svm_vcpu_run+' "$1" &&
+	   grep -q 'BUG: TASK stack guard page was hit' "$1"; then
+		drop+='|BUG: TASK stack guard page was hit|Oops: stack guard page'
+	fi
+	grep -E "$real_reports" "$1" | grep -vE "$drop" || true
 }
 
 mkdir -p "$top"
@@ -155,7 +167,7 @@ while [ ${#tests[@]} -gt 0 ]; do
 	tests=("${rest[@]}")
 done
 
-# A stale breakpoint's oops is the emulator's; anything else is ours.
+# The emulator's oopses (real_oops) are its; anything else is ours.
 bad=
 for l in "${logs[@]}"; do
 	r=$(real_oops "$l")
