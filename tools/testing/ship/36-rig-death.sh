@@ -3,9 +3,11 @@
 #
 # 36-rig-death: the soak's classifier of a lost guest
 # (tools/testing/vm/lib_stress.sh rig_guest_death), on guest consoles
-# made up the way the rig's fault and our own failures print them. A
-# death it calls the rig's costs the soak one new start; every other
-# one fails the soak. No VM.
+# made up the way the rig's fault and our own failures print them, and
+# its watchdog (ping_watch, ping_last) on made-up ping logs, with and
+# without a guest the rig took. A death it calls the rig's costs the
+# soak a new guest for the time left; every other one fails the soak.
+# No VM.
 
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -68,4 +70,43 @@ verdict "double fault with a virtio_net frame: ours" ours exit0 ours
 verdict "a WARNING before the double fault: ours" warn exit0 ours
 verdict "a NULL pointer BUG: ours" null exit0 ours
 verdict "a hung task: ours" hung exit0 ours
+# pings LOG SEQ...: a "ping -D -i 1" log, one answer per SEQ (sent at
+# T0 + SEQ), then the summary line with SENT transmitted (last arg).
+T0=1000
+pings() {
+	local f=$T/$1 sent=${*: -1} q
+
+	shift
+	echo "PING 192.168.100.2 56(84) bytes of data." > "$f"
+	for q in "${@:1:$#-1}"; do
+		echo "[$((T0 + q)).123456] 64 bytes from 192.168.100.2: icmp_seq=$q ttl=64 time=3.1 ms" >> "$f"
+	done
+	echo "$sent packets transmitted, $(($# - 1)) received" >> "$f"
+}
+
+pings steady $(seq 1 60) 60
+pings gap $(seq 1 20) $(seq 41 60) 60
+pings early $(seq 1 3) $(seq 9 60) 60
+pings died $(seq 1 30) 60
+pings died_gap $(seq 1 10) $(seq 31 40) 60
+pings never 20
+
+# watch NAME LOG WANT [lost]: ping_watch with a gap of at most 15.
+watch() {
+	local got=pass
+
+	ping_watch "$T/$2" $T0 15 "${4:-}" > "$T/watch.out" || got=fail
+	check "ping_watch: $1 ($(cat "$T/watch.out"))" $got "$3"
+}
+
+watch "answered throughout" steady pass
+watch "20 in a row unanswered mid-soak" gap fail
+watch "a gap in the first 10 s does not count" early pass
+watch "the guest died at 30 s" died fail
+watch "the guest died at 30 s, the rig took it" died pass lost
+watch "a gap before the rig took the guest" died_gap fail lost
+watch "no answer at all" never fail lost
+check "ping_last: the last answer of a guest that died at 30 s" \
+	"$(ping_last "$T/died" $T0)" 30
+check "ping_last: no answer" "$(ping_last "$T/never" $T0)" 0
 finish

@@ -386,3 +386,36 @@ rig_guest_death() {
 	*)	return 1 ;;
 	esac
 }
+
+# ping_watch PINGLOG T0 STUCK [lost]: the soak's watchdog, on the log of
+# one "ping -D -i 1" process: the longest run of unanswered pings
+# (icmp_seq numbers between two answers, and after the last one), from
+# T0 + 10 s (the first flaps) to the end, at most STUCK. With "lost"
+# (a guest the rig took), not the run after the last answer: that is
+# its death.
+ping_watch() {
+	awk -v t0="$(($2 + 10))" -v stuck="$3" -v lost="${4:-}" '
+		/bytes from/ {
+			t = substr($1, 2, length($1) - 2) + 0
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^icmp_seq=/) seq = substr($i, 10) + 0
+			if (t >= t0 && seq - last - 1 > run) {
+				run = seq - last - 1; at = lt
+			}
+			last = seq; lt = t; good++
+		}
+		/packets transmitted/ { sent = $1 }
+		END {
+			if (!lost && sent - last > run) { run = sent - last; at = lt }
+			printf "pings %d, answered %d; longest run unanswered %d (after +%d s), allowed %d\n",
+				sent, good, run, (at > 0 ? at - t0 + 10 : 0), stuck
+			exit !(sent > 0 && good > 0 && run <= stuck)
+		}' "$1"
+}
+
+# ping_last PINGLOG T0: seconds from T0 to the last answered ping (0:
+# none).
+ping_last() {
+	awk -v t0="$2" '/bytes from/ { t = substr($1, 2, length($1) - 2) + 0 }
+		END { printf "%d\n", (t > t0 ? t - t0 : 0) }' "$1"
+}
