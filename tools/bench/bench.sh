@@ -244,6 +244,7 @@ est=$((dur_total + 45))
 	echo "host_loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "git_rev=$(git describe --always --dirty 2>/dev/null || echo unknown)"
 	echo "accel=$(tail -n1 "$NCOAL_BUILD/vm/kvm-probe" 2>/dev/null || echo unknown)"
+	echo "emulator=$("${NCOAL_VM_QEMU:-qemu-system-x86_64}" --version 2>/dev/null | head -n1)"
 	echo "command=$cmdline"
 	echo "runs_planned=$runs"
 	printf 'l1_args=%s\n' "${l1args[*]}"

@@ -926,7 +926,8 @@ def generate(cells, rows, meta, args, out_files, plot_note):
              meta.get("l2_stock_virtio_net", "-")),
         ]
     fields += [
-        ("emulation", f"{meta.get('accel', '?')}; test host "
+        ("emulation", f"{meta.get('accel', '?')} "
+                      f"({meta.get('emulator', 'QEMU 7.2, Debian')}); test host "
                       f"{meta.get('l1_cpus', '?')} vCPUs "
                       f"({meta.get('l1_cpu_model', '?')}) on a "
                       f"{meta.get('host_cpus', '?')}-CPU machine"),
@@ -973,6 +974,8 @@ def generate(cells, rows, meta, args, out_files, plot_note):
                  f"{m.get('git_rev', '?')}, {reps_text(int(m['reps']))}"
                  if m["reps"].isdigit() else m["run_dir"])
             t += f", {m['run_rows']} runs"
+            if m.get("emulator"):
+                t += f", {m['emulator']}"
             if m.get("runs_planned", "").isdigit():
                 t += f" of {m['runs_planned']} planned"
             if m.get("vm_status") == "124":
