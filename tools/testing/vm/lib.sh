@@ -61,6 +61,7 @@ close_inherited_fds() {
 # check NAME CMD...: one result from a command's status; its output is
 # shown as diagnostics. CMD runs in a subshell, where fail() ends it: in
 # a check function "cond || fail why" stops at the first failed condition.
+# Returns CMD's status (0 or 1), for "if ! check ...".
 check() {
 	local name=$1 out
 
@@ -71,6 +72,7 @@ check() {
 	else
 		[ -n "$out" ] && echo "$out" | sed 's/^\(# \)\{0,1\}/# /'
 		not_ok "$name"
+		return 1
 	fi
 }
 
