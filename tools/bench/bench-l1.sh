@@ -10,6 +10,7 @@
 #   meta.txt            key=value: kernel, module identities, matrix, times
 #   runs/<scenario>/    each run's key=value output, for digging
 #   errors.log          failed runs: command line and stderr
+#   scenarios.done      the scenarios finished, one a line
 #
 # usage: bench-l1.sh [--quick] [--reps N] [--only S[,S...]]
 #                    [--rates "R ..."] [--settings "NAME ..."]
@@ -43,6 +44,7 @@ BENCH_OUT=$NCOAL_OUT
 mkdir -p "$BENCH_OUT" || exit 1
 : > "$BENCH_OUT/errors.log"
 : > "$BENCH_OUT/meta.txt"
+: > "$BENCH_OUT/scenarios.done"
 
 # --- helpers for the scenarios -------------------------------------------
 
@@ -161,6 +163,8 @@ SECONDS=0
 status=0
 for s in "${only[@]}"; do
 	"bench_$s" || status=1
+	# finished (bench.sh restarts a dead test host after the last one)
+	echo "$s" >> "$BENCH_OUT/scenarios.done"
 done
 
 bench_meta l1_loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"

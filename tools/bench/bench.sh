@@ -260,14 +260,51 @@ case " ${scen[*]} " in
 esac
 
 note "benchmark: ${scen[*]}, $runs runs, $BENCH_REPS rep(s), about $(( (est + 59) / 60 )) min plus the boot (load average now $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs)"
-set +e
-# shellcheck disable=SC2046 # unquoted: an empty expansion omits the option
-scripts/vm $([ "$quiet" = 1 ] && echo -q) -t "$timeout" -o "$out/vm" -- \
-	tools/bench/bench-l1.sh "${l1args[@]}"
-rc=$?
-set -e
+# A test host the emulator kills (it freezes or triple-faults: scripts/vm
+# status 126 or 125, see Documentation/networking/ncoal_reliability.rst)
+# costs the scenario it was in, not the run: the scenarios it finished
+# stay, the unfinished one's rows go to vm/partial-SCENARIO-N.csv (its
+# settings would no longer share one boot, which the ratios assume),
+# and a new test host runs the rest, at most BENCH_RESTARTS times
+# (default 2). Each restart's files are in vm-N/; its rows join vm/.
+restarts_max=${BENCH_RESTARTS:-2}
+left=("${scen[@]}")
+restarts=0
+rm -rf "$out"/vm-[0-9]*
+while :; do
+	vmout=$out/vm
+	[ "$restarts" = 0 ] || vmout=$out/vm-$restarts
+	set +e
+	# shellcheck disable=SC2046 # unquoted: an empty expansion omits the option
+	scripts/vm $([ "$quiet" = 1 ] && echo -q) -t "$timeout" -o "$vmout" -- \
+		tools/bench/bench-l1.sh "${l1args[@]:0:${#l1args[@]}-2}" \
+		--only "$(IFS=,; echo "${left[*]}")"
+	rc=$?
+	set -e
+	if [ "$restarts" != 0 ]; then
+		cp "$vmout"/raw-*.csv "$out/vm/" 2>/dev/null || true
+		cat "$vmout/errors.log" >> "$out/vm/errors.log" 2>/dev/null || true
+	fi
+	case "$rc" in 125|126) ;; *) break ;; esac
+	done_s=" $(tr '\n' ' ' < "$vmout/scenarios.done" 2>/dev/null) "
+	rest=()
+	for s in "${left[@]}"; do
+		[[ "$done_s" == *" $s "* ]] || rest+=("$s")
+	done
+	[ ${#rest[@]} -gt 0 ] || break
+	if [ "$restarts" -ge "$restarts_max" ]; then
+		note "the test host died (status $rc) in ${rest[0]}, restart $restarts of $restarts_max: no more restarts"
+		break
+	fi
+	restarts=$((restarts + 1))
+	[ -f "$out/vm/raw-${rest[0]}.csv" ] &&
+		mv "$out/vm/raw-${rest[0]}.csv" "$out/vm/partial-${rest[0]}-$restarts.csv"
+	left=("${rest[@]}")
+	note "the test host died (status $rc) in ${rest[0]}: its rows set aside, a new test host runs ${left[*]} (restart $restarts of $restarts_max, files in $out/vm-$restarts)"
+done
 echo "host_loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/host-meta.txt"
 echo "vm_status=$rc" >> "$out/host-meta.txt"
+echo "restarts=$restarts" >> "$out/host-meta.txt"
 [ "$rc" = 0 ] || note "the test host exited with status $rc (see $out/vm/output.log, errors.log)"
 
 if [ "$save" != 0 ]; then

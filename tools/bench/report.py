@@ -941,6 +941,9 @@ def generate(cells, rows, meta, args, out_files, plot_note):
          f"{meta.get('host_loadavg_end', '?')} at end (other VMs on the "
          "same machine add noise: see the spreads)"),
         ("test host time", f"{meta.get('l1_seconds', '?')} s of runs"),
+        ("test host restarts", meta.get("restarts", "0") + " (a test host "
+         "the emulator killed: the scenario it was in runs again from its "
+         "start in a new one)"),
         ("failed runs", meta.get("failed_runs",
                                  str(sum(c.failed for c in cells.values())))),
     ]
@@ -976,6 +979,8 @@ def generate(cells, rows, meta, args, out_files, plot_note):
             t += f", {m['run_rows']} runs"
             if m.get("emulator"):
                 t += f", {m['emulator']}"
+            if m.get("restarts", "0") != "0":
+                t += f", {m['restarts']} test host restart(s)"
             if m.get("runs_planned", "").isdigit():
                 t += f" of {m['runs_planned']} planned"
             if m.get("vm_status") == "124":
