@@ -67,6 +67,8 @@ OUT=$NCOAL_OUT/storms
 PORT_RX=5011	# L1 -> L2
 PORT_TX=5012	# L2 -> L1
 CASES=${NCOAL_STORMS:-close-busy kill-busy swap-call guest-rmmod guest-off qemu-kill}
+# Guests the rig may take in guest-rmmod before it fails (see the soak).
+RIG_MAX=${NCOAL_STORMS_RIG_MAX:-$(stress_count 1 3)}
 FLOODS=$L2_DIR/storms-floods.pids
 
 SEED=$(stress_seed)
@@ -298,15 +300,22 @@ if want guest-rmmod; then
 	case_mark
 	if l2_running || check "guest-rmmod: guest up" guest_boot; then
 		GBASE=$(vhost_census)
+		# rmmod_storm: N cycles in the guest. A guest that dies under
+		# it of the rig's known fault (lib_stress.sh rig_guest_death;
+		# the soak meets it too) is replaced and the storm goes on
+		# with the cycles left, at most RIG_MAX times; any other
+		# death fails.
 		rmmod_storm() {
-			local i log
+			local i log n done=0 lost=0 why
 
-			guest_traffic || fail "traffic did not start"
-			# Each cycle: kick timers armed, 1 s of traffic, out, in
-			# (c counts: ETH0_UP uses i).
-			l2 "cat > /tmp/storm.sh <<'__EOS__'
+			while [ "$done" -lt "$N" ]; do
+				n=$((N - done))
+				guest_traffic || fail "traffic did not start"
+				# Each cycle: kick timers armed, 1 s of traffic, out,
+				# in (c counts: ETH0_UP uses i).
+				l2 "cat > /tmp/storm.sh <<'__EOS__'
 c=0
-while [ \$c -lt $N ]; do
+while [ \$c -lt $n ]; do
 	$HOLD_GUEST
 	sleep 1
 	grep -q active $COAL_DIR/state || echo \"inactive \$c\"
@@ -314,22 +323,46 @@ while [ \$c -lt $N ]; do
 	insmod /lib/virtio_net.ko || { echo \"cycle \$c: insmod failed\"; break; }
 	$ETH0_UP
 	c=\$((c + 1))
+	echo \"done \$c\"
 done
 echo \"__storm_done \$c\"
 __EOS__
 setsid sh /tmp/storm.sh > /tmp/storm.log 2>&1 < /dev/null &" ||
-				fail "guest did not take the script"
-			for i in $(seq 1 $((N * 10 + 60))); do
-				sleep 2
-				log=$(l2 -t 10 'cat /tmp/storm.log' 2>/dev/null) || continue
-				[[ $log == *__storm_done* ]] && break
+					fail "guest did not take the script"
+				log=
+				for i in $(seq 1 $((n * 10 + 60))); do
+					sleep 2
+					l2_running || break
+					log=$(l2 -t 10 'cat /tmp/storm.log' 2>/dev/null) || continue
+					[[ $log == *__storm_done* ]] && break
+				done
+				if l2_running; then
+					echo "$log" | grep -v '^done ' | tail -n 5
+					[[ $log == *"__storm_done $n"* ]] ||
+						fail "the guest did not finish $n cycles"
+					echo "$log" | grep -q '^cycle' && fail "a cycle went wrong"
+					[ "$(echo "$log" | grep -c '^inactive')" -lt "$n" ] ||
+						fail "coalescing was never active before a removal"
+					break
+				fi
+				flood_stop
+				why=$(rig_guest_death $L2_DIR/serial.log $L2_DIR/qemu.log) || {
+					tail -n 30 $L2_DIR/serial.log
+					fail "the guest died under the storm"
+				}
+				lost=$((lost + 1))
+				i=$(echo "$log" | grep -c '^done ')
+				done=$((done + i))
+				echo "the rig took the guest after $i cycles at least ($why); $((N - done)) cycles left"
+				stress_case guest-rmmod-rig-loss 1 guests
+				[ "$lost" -le "$RIG_MAX" ] ||
+					fail "the rig took $lost guests, more than $RIG_MAX"
+				rm -f $L2_DIR/qemu.pid
+				guest_boot > "$OUT/guest-rmmod-boot.log" 2>&1 || {
+					cat "$OUT/guest-rmmod-boot.log"
+					fail "no new guest after the rig took one"
+				}
 			done
-			echo "$log" | tail -n 5
-			[[ $log == *"__storm_done $N"* ]] ||
-				fail "the guest did not finish $N cycles"
-			echo "$log" | grep -q '^cycle' && fail "a cycle went wrong"
-			[ "$(echo "$log" | grep -c '^inactive')" -lt "$N" ] ||
-				fail "coalescing was never active before a removal"
 			l2_ping || fail "no ping after the storm"
 			return 0
 		}
