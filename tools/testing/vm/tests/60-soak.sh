@@ -503,10 +503,14 @@ fi
 
 ip link set $TAP up
 guest_done() {
-	local i log
+	local log end=$((EPOCHSECONDS + 120))
 
 	[ -z "$GONE" ] || fail "the guest's QEMU is gone"
-	for i in $(seq 1 60); do
+	# The plans end with the soak (a command may outlast it by
+	# seconds); a guest that dies or hangs now must not hold the test
+	# until its time limit.
+	while [ $EPOCHSECONDS -lt $end ]; do
+		proc_alive "$(l2_pid)" || { post_mortem; fail "the guest's QEMU is gone"; }
 		log=$(l2 -t 10 'tail -n 1 /tmp/flap.log; tail -n 1 /tmp/tx.log' 2>/dev/null) &&
 			[[ $log == *__flap_done*__tx_done* ]] && break
 		nap 2000
