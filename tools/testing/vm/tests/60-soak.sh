@@ -482,6 +482,11 @@ while [ $EPOCHSECONDS -lt $END ]; do
 		fi
 	fi
 done
+# A guest that died after the loop's last check is as gone.
+if [ -z "$GONE" ] && ! proc_alive "$(l2_pid)"; then
+	GONE=1
+	log "+$((EPOCHSECONDS - T0)) s: the guest's QEMU is gone at the end of the soak"
+fi
 kill -INT "$PING" 2>/dev/null
 wait "$PING" 2>/dev/null
 log "soak over after $((EPOCHSECONDS - T0)) s: $flaps host actions ($(grep -c refused "$OUT/host-flap.log") refused as out of range)"
