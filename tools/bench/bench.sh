@@ -120,6 +120,9 @@ for s in "${scen[@]}"; do
 			die "scenario $s has no setting '$n' (see tools/bench/matrix.sh)"
 	done
 done
+# l1base: the arguments of every test host (a restart runs fewer
+# scenarios, below)
+l1base=("${l1args[@]}")
 l1args+=(--only "$(IFS=,; echo "${scen[*]}")")
 
 cd "$NCOAL_ROOT"
@@ -277,7 +280,7 @@ while :; do
 	set +e
 	# shellcheck disable=SC2046 # unquoted: an empty expansion omits the option
 	scripts/vm $([ "$quiet" = 1 ] && echo -q) -t "$timeout" -o "$vmout" -- \
-		tools/bench/bench-l1.sh "${l1args[@]:0:${#l1args[@]}-2}" \
+		tools/bench/bench-l1.sh "${l1base[@]}" \
 		--only "$(IFS=,; echo "${left[*]}")"
 	rc=$?
 	set -e

@@ -9,8 +9,9 @@
 # under a test for reasons of its own: a vCPU runs a stale breakpoint left
 # by a static key patched on the other vCPU ("Oops: int3" mid-NOP), an
 # interrupt is delivered right after a guest's exit (a stack guard page
-# oops with __svm_vcpu_run in its trace), or it freezes without a console line (scripts/vm sees the heartbeat stop,
-# samples the CPUs into freeze.txt and stops it). Such a death takes the
+# oops with __svm_vcpu_run in its trace), or it freezes without a
+# console line (scripts/vm sees the heartbeat stop, samples the CPUs
+# into freeze.txt and stops it). Such a death takes the
 # rest of the run with it, so the suite goes on in a new test host: the
 # tests that finished keep their results, the test it died under runs
 # again once (a second death under it is a failure), the rest follow.

@@ -411,29 +411,26 @@ loops_stop() {
 	wait "${LOOPS[@]}" 2>/dev/null
 }
 
-# rig_loss: called when the guest's QEMU is gone. If the rig took the
-# guest (rig_guest_death) and what it ran passed, and the rig has taken
-# fewer than RIG_MAX, the soak goes on with a new guest for the seconds
-# left (this script again, its files in $OUT.rig-N); otherwise returns
-# and the checks below fail on the missing guest.
+# rig_loss SOAKED: called when the guest's QEMU is gone, after it
+# soaked SOAKED seconds. If the rig took the guest (rig_guest_death) and
+# what it ran passed, and the rig has taken fewer than RIG_MAX, the soak
+# goes on with a new guest for the seconds left (this script again, its
+# files in $OUT.rig-N); otherwise returns and the checks below fail on
+# the missing guest.
 rig_loss() {
-	local why n soaked
+	local soaked=$1 why n
 
 	why=$(rig_guest_death "$OUT/l2-console.log" "$OUT/l2-qemu.log") || return 0
 	n=$((RIG_LOST + 1))
-	soaked=$(ping_last "$OUT/ping.log" "$T0")
 	log "the rig took the guest at about +$soaked s ($why)"
 	check "$CASE: attempt $n, until the rig took its guest: counters balanced, pings answered, test host's log clean" \
 		lost_guest_ok || return 0
-	stress_case "$CASE" "$soaked" seconds
 	stress_case "$CASE-rig-loss" 1 guests
-	SOAKED=$soaked
 	if [ "$n" -gt "$RIG_MAX" ]; then
 		log "the rig took $n guests, more than NCOAL_SOAK_RIG_MAX=$RIG_MAX: the soak fails"
 		return 0
 	fi
 	log "the soak goes on with a new guest ($OUT.rig-$n keeps this attempt's files)"
-	loops_stop
 	cleanup
 	rm -rf "$OUT.rig-$n"
 	mv "$OUT" "$OUT.rig-$n"
@@ -491,15 +488,14 @@ kill -INT "$PING" 2>/dev/null
 wait "$PING" 2>/dev/null
 log "soak over after $((EPOCHSECONDS - T0)) s: $flaps host actions ($(grep -c refused "$OUT/host-flap.log") refused as out of range)"
 
-# The seconds this guest soaked (rig_loss counts a guest the rig took).
-SOAKED=
+# A gone guest soaked until its last answered ping.
 if [ -n "$GONE" ]; then
 	[ -n "$LOST" ] || post_mortem
 	cp "$L2_DIR/qemu.log" "$OUT/l2-qemu.log" 2>/dev/null
-	rig_loss
 	loops_stop
-	[ -n "$SOAKED" ] ||
-		stress_case "$CASE" "$(ping_last "$OUT/ping.log" "$T0")" seconds
+	soaked=$(ping_last "$OUT/ping.log" "$T0")
+	stress_case "$CASE" "$soaked" seconds
+	rig_loss "$soaked"
 else
 	stress_case "$CASE" "$DUR" seconds
 fi

@@ -306,10 +306,10 @@ if want guest-rmmod; then
 		# with the cycles left, at most RIG_MAX times; any other
 		# death fails.
 		rmmod_storm() {
-			local i log n done=0 lost=0 why
+			local i log n ran=0 lost=0 why
 
-			while [ "$done" -lt "$N" ]; do
-				n=$((N - done))
+			while [ "$ran" -lt "$N" ]; do
+				n=$((N - ran))
 				guest_traffic || fail "traffic did not start"
 				# Each cycle: kick timers armed, 1 s of traffic, out,
 				# in (c counts: ETH0_UP uses i).
@@ -352,8 +352,8 @@ setsid sh /tmp/storm.sh > /tmp/storm.log 2>&1 < /dev/null &" ||
 				}
 				lost=$((lost + 1))
 				i=$(echo "$log" | grep -c '^done ')
-				done=$((done + i))
-				echo "the rig took the guest after $i cycles at least ($why); $((N - done)) cycles left"
+				ran=$((ran + i))
+				echo "the rig took the guest after $i cycles at least ($why); $((N - ran)) cycles left"
 				stress_case guest-rmmod-rig-loss 1 guests
 				[ "$lost" -le "$RIG_MAX" ] ||
 					fail "the rig took $lost guests, more than $RIG_MAX"
