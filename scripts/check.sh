@@ -231,9 +231,10 @@ echo "1..$n"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 echo "# took $SECONDS s"
 if [ $fail -gt 0 ]; then
+	# The failed list last: CI shows only the tail of the output.
+	[ -z "$digest" ] || echo "$digest" | head -n 30
 	echo "# failed:"
 	printf '#   %s\n' "${failed[@]}"
-	[ -z "$digest" ] || echo "$digest" | head -n 30
 fi
 echo "$((pass + skip)) passed, $fail failed"
 [ $fail -eq 0 ]
