@@ -17,7 +17,8 @@ trap 'rm -rf "$T"' EXIT
 . "$HERE/lib.sh"
 
 # The fake test host: runs tests a, b, c... as run.sh would; FAKE_DIE
-# lists TEST:HOW:TIMES (freeze, int3, gif, guard, oops), each test dies so the first
+# lists TEST:HOW:TIMES (freeze, int3, gif, guard, oops; rerun and rerunfail:
+# run.sh ran the test again, the second run passes or fails), each test dies so the first
 # TIMES times it runs.
 cat > "$T/fake-vm" <<'EOF_VM'
 #!/bin/bash
@@ -51,6 +52,12 @@ for t in "$@"; do
 		gif) printf '%s\n' "[ 9.1] BUG: TASK stack guard page was hit at 0" \
 			"[ 9.1] Oops: stack guard page: 0000 [#1] PREEMPT SMP NOPTI" \
 			"[ 9.1] RIP: 0010:__svm_vcpu_run+0xa0/0x220 [kvm_amd]" >> "$out/serial.log"; exit 125 ;;
+		rerun|rerunfail) i=$((i + 1)); echo "not ok $i $t: guest up"
+			echo "# ncoal-rerun $t: the rig took its guest"
+			echo "# === $t"
+			i=$((i + 1))
+			if [ "$how" = rerun ]; then echo "ok $i $t: first check"
+			else echo "not ok $i $t: first check"; fi ;;
 		guard) printf '%s\n' "[ 9.1] BUG: TASK stack guard page was hit at 0" \
 			"[ 9.1] Oops: stack guard page: 0000 [#1] PREEMPT SMP NOPTI" \
 			"[ 9.1] RIP: 0010:vnc_timer+0x10/0x80 [vhost_net]" >> "$out/serial.log"; exit 125 ;;
@@ -140,6 +147,24 @@ guard() {
 		has guard "^not ok [0-9]* vm: the test hosts" && [ "$(rc guard)" = 1 ]
 }
 verdict "a stack guard page oops elsewhere: b fails, not retried" guard guard
+
+run_suite rerun "b:rerun:1"
+rerun() {
+	has rerun "^# dropped: not ok [0-9]* b: guest up" &&
+		lacks rerun "^not ok" && [ "$(count rerun "^ok [0-9]* b: ")" = 2 ] &&
+		has rerun "^ok [0-9]* vm: the test hosts.*1 test host" &&
+		[ "$(rc rerun)" = 0 ]
+}
+verdict "run.sh ran b again (the rig took its guest): the first run's results are comments" \
+	rerun rerun
+
+run_suite rerunfail "b:rerunfail:1"
+rerunfail() {
+	has rerunfail "^# dropped: not ok [0-9]* b: guest up" &&
+		has rerunfail "^not ok [0-9]* b: first check" &&
+		[ "$(rc rerunfail)" = 1 ]
+}
+verdict "b's second run fails: that failure counts" rerunfail rerunfail
 
 run_suite oops "b:oops:1"
 oops() {

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # 36-rig-death: the soak's classifier of a lost guest
-# (tools/testing/vm/lib_stress.sh rig_guest_death), on guest consoles
+# (tools/testing/vm/lib_rig.sh rig_guest_death), on guest consoles
 # made up the way the rig's fault and our own failures print them, and
 # its watchdog (ping_watch, ping_last) on made-up ping logs, with and
 # without a guest the rig took. A death it calls the rig's costs the
@@ -15,6 +15,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 # What lib.sh (the VM tests') defines and the classifier reads.
 DMESG_BAD='BUG|WARNING|Oops|hung task|general protection|Call Trace'
+# shellcheck source=../vm/lib_rig.sh
+. "$HERE/../vm/lib_rig.sh"
 # shellcheck source=../vm/lib_stress.sh
 . "$HERE/../vm/lib_stress.sh"
 
@@ -49,6 +51,13 @@ console warn "[  5.1] WARNING: CPU: 0 PID: 1 at net/core/dev.c:1 x+0x1/0x2" \
 	"[  5.2] PANIC: double fault, error_code: 0x0"
 console null "[  5.1] BUG: kernel NULL pointer dereference, address: 0000000000000000"
 console hung "[ 60.1] INFO: task ethtool:321 blocked for more than 30 seconds."
+console poweroff "[ 60.1] reboot: Power down"
+# Guests that died while booting (no NCOAL_L2_READY).
+printf '%s\n' "[    0.000000] Linux version 6.12" "[    1.2] virtio_net virtio0: probe" \
+	> "$T/boot_silent"
+printf '%s\n' "[    0.000000] Linux version 6.12" \
+	"[    1.2] BUG: kernel NULL pointer dereference, address: 0000000000000000" \
+	"[    1.2]  virtnet_probe+0x1c/0x90 [virtio_net]" > "$T/boot_ours"
 
 # verdict NAME CONSOLE QEMULOG WANT: WANT is rig (returns 0 with a
 # reason) or ours (returns 1).
@@ -70,6 +79,9 @@ verdict "double fault with a virtio_net frame: ours" ours exit0 ours
 verdict "a WARNING before the double fault: ours" warn exit0 ours
 verdict "a NULL pointer BUG: ours" null exit0 ours
 verdict "a hung task: ours" hung exit0 ours
+verdict "the guest powered itself off: not the rig's" poweroff exit0 ours
+verdict "silent death while booting, QEMU exit 0: the rig's" boot_silent exit0 rig
+verdict "a BUG in virtio_net while booting: ours" boot_ours exit0 ours
 # pings LOG SEQ...: a "ping -D -i 1" log, one answer per SEQ (sent at
 # T0 + SEQ), then the summary line with SENT transmitted (last arg).
 T0=1000

@@ -14,10 +14,8 @@
 VNP=/sys/module/vhost_net/parameters
 VDBG=/sys/kernel/debug/vhost_net
 
-# Kernel log lines the stress tests fail on besides lib.sh's DMESG_BAD:
-# hung tasks (their first line), lockdep, RCU stalls, lockups and the
-# TX watchdog.
-STRESS_DMESG_BAD='INFO: task .* blocked for more than|possible (recursive|circular) locking|inconsistent lock state|lockdep|rcu.* (stall|detected stalls)|soft lockup|hard LOCKUP|NETDEV WATCHDOG|transmit queue [0-9]+ timed out|TX timeout'
+# STRESS_DMESG_BAD, the kernel log lines the stress tests fail on
+# besides DMESG_BAD, and rig_guest_death are in lib_rig.sh (lib.sh).
 
 # stress_count SHORT LONG: the short or the NCOAL_STRESS=1 count.
 stress_count() {
@@ -351,40 +349,6 @@ probe_judge() {
 			n, good, excused, bad, max
 		exit bad > 0
 	}' "$3" "${@:4}"
-}
-
-# rig_guest_death CONSOLE QEMULOG: whether a guest that died under a
-# test died of the rig's known fault (prints why, returns 0) rather than
-# of something a test must fail on (returns 1). The rig's fault: the
-# outer QEMU's emulated SVM (TCG) now and then corrupts the %gs base of
-# a level at a switch between it and its guest, and that level dies on
-# its first per-CPU access after an entry from user mode: a double fault
-# or a page fault recursing to the stack guard page, or a triple fault
-# with nothing on the console. It was seen with stock modules on both
-# levels and Debian's QEMU (Documentation/networking/ncoal_reliability.rst,
-# "Open problem"). So it is the rig's only if the guest's QEMU exited by
-# itself with status 0 (panic=-1 and -no-reboot turn a panic or a
-# triple fault into that; a signal or an abort is QEMU's own death), no
-# frame on the console is in a module (ours is virtio_net), and the
-# console shows either no kernel report at all after the guest came up
-# or only that signature.
-rig_guest_death() {
-	local console=$1 qlog=$2 after first
-
-	grep -q '^qemu exit status 0 ' "$qlog" 2>/dev/null || return 1
-	after=$(sed -n '/NCOAL_L2_READY/,$p' "$console")
-	# A frame in a module: not only the rig's.
-	if echo "$after" | grep -qE '\+0x[0-9a-f]+/0x[0-9a-f]+ \[[a-z0-9_]+\]'; then
-		return 1
-	fi
-	# The first report is the cause; what follows it is its fallout.
-	first=$(echo "$after" | grep -m1 -E "$DMESG_BAD|$STRESS_DMESG_BAD|PANIC:|Kernel panic")
-	case "$first" in
-	"")	echo "no kernel report on its console, QEMU exit status 0 (a triple fault)" ;;
-	*"PANIC: double fault"*|*"BUG: TASK stack guard page was hit"*)
-		echo "${first#*] }" ;;
-	*)	return 1 ;;
-	esac
 }
 
 # ping_watch PINGLOG T0 STUCK [lost]: the soak's watchdog, on the log of

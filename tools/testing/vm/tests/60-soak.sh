@@ -59,7 +59,7 @@
 # The test host is emulated and, under this traffic, starved: its loops
 # fork as little as they can (EPOCHSECONDS, a timed read for sleep).
 #
-# A guest the rig takes (its emulator's fault, lib_stress.sh
+# A guest the rig takes (its emulator's fault, lib_rig.sh
 # rig_guest_death; it happens with stock modules and Debian's QEMU too)
 # does not end the soak: what that guest ran is judged (counters
 # balanced at every check, no gap in the pings before its death, the

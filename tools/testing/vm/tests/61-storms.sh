@@ -301,7 +301,7 @@ if want guest-rmmod; then
 	if l2_running || check "guest-rmmod: guest up" guest_boot; then
 		GBASE=$(vhost_census)
 		# rmmod_storm: N cycles in the guest. A guest that dies under
-		# it of the rig's known fault (lib_stress.sh rig_guest_death;
+		# it of the rig's known fault (lib_rig.sh rig_guest_death;
 		# the soak meets it too) is replaced and the storm goes on
 		# with the cycles left, at most RIG_MAX times; any other
 		# death fails.
