@@ -977,12 +977,12 @@ def generate(cells, rows, meta, args, out_files, plot_note):
                  f"{m.get('git_rev', '?')}, {reps_text(int(m['reps']))}"
                  if m["reps"].isdigit() else m["run_dir"])
             t += f", {m['run_rows']} runs"
+            if m.get("runs_planned", "").isdigit():
+                t += f" of {m['runs_planned']} planned"
             if m.get("emulator"):
                 t += f", {m['emulator']}"
             if m.get("restarts", "0") != "0":
                 t += f", {m['restarts']} test host restart(s)"
-            if m.get("runs_planned", "").isdigit():
-                t += f" of {m['runs_planned']} planned"
             if m.get("vm_status") == "124":
                 t += " (time limit reached)"
             t += (f", load {m.get('host_loadavg_start', '?')} at start, "
