@@ -921,7 +921,9 @@ def generate(cells, rows, meta, args, out_files, plot_note):
     if any(x.startswith("guest") for x in scens):
         fields += [
             ("guest kernel", meta.get("l2_kernel", "?")),
-            ("our virtio_net (guest)", meta.get("l2_ours_virtio_net", "-")),
+            ("our virtio_net (guest)",
+             meta.get("l2_ours_virtio_net")
+             or meta.get("l2_ours-sync_virtio_net", "-")),
             ("stock virtio_net (guest)",
              meta.get("l2_stock_virtio_net", "-")),
         ]
