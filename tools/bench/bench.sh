@@ -262,7 +262,7 @@ case " ${scen[*]} " in
 	;;
 esac
 
-note "benchmark: ${scen[*]}, $runs runs, $BENCH_REPS rep(s), about $(( (est + 59) / 60 )) min plus the boot (load average now $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs)"
+note "benchmark: ${scen[*]}, $runs runs, $BENCH_REPS rep(s), at most about $(( (est + 59) / 60 )) min plus the boot (idle machine: less than half) (load average now $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs)"
 # A test host the emulator kills (it freezes or triple-faults: scripts/vm
 # status 126 or 125, see Documentation/networking/ncoal_reliability.rst)
 # costs the scenario it was in, not the run: the scenarios it finished
