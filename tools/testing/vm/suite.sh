@@ -84,15 +84,13 @@ relay_block() {
 		[[ "$line" == "# ncoal-rerun "* ]] && drop=1
 	done
 	for line in "$@"; do
+		if [ -n "$drop" ] && [[ "$line" == "ok "* || "$line" == "not ok "* ]]; then
+			echo "# dropped: $line"
+			continue
+		fi
 		case "$line" in
-		"ok "*|"not ok "*)
-			if [ -n "$drop" ]; then
-				echo "# dropped: $line"
-			elif [[ "$line" == ok* ]]; then
-				result ok "${line#ok [0-9]* }"
-			else
-				result "not ok" "${line#not ok [0-9]* }"
-			fi ;;
+		"ok "*) result ok "${line#ok [0-9]* }" ;;
+		"not ok "*) result "not ok" "${line#not ok [0-9]* }" ;;
 		"TAP version"*|1..*|"# Totals"*) ;;
 		*) echo "$line" ;;
 		esac
