@@ -76,6 +76,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,6 +91,13 @@
 #define SYNC_LEN	32
 #define MAX_BYTES	64
 #define MAX_BATCH	64
+/*
+ * The longest wait for one answer of the guest's loop (a device reset
+ * under a loaded emulated guest takes seconds). A guest that died
+ * without closing the connection (its QEMU gone: no FIN, no RST) would
+ * otherwise hold the run until the test's time limit.
+ */
+#define GUEST_ANSWER_S	120
 
 /* Properties, one TAP line each. */
 enum {
@@ -566,8 +574,9 @@ static void gen_cmd(struct cmd *c)
 
 static void guest_connect(void)
 {
-	char host[64], *colon;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_sec = GUEST_ANSWER_S };
+	char host[64], *colon;
 	int fd, i;
 
 	snprintf(host, sizeof(host), "%s", guest);
@@ -590,6 +599,9 @@ static void guest_connect(void)
 	}
 	if (fd < 0)
 		bail("cannot connect to the guest loop at %s", guest);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
+		bail("SO_RCVTIMEO/SO_SNDTIMEO: %s", strerror(errno));
 	gin = fdopen(fd, "r");
 	gout = fdopen(dup(fd), "w");
 	if (!gin || !gout)
@@ -604,8 +616,12 @@ static void guest_send(const char *line)
 
 static void guest_recv(char *out, size_t len)
 {
-	if (!fgets(out, len, gin))
+	errno = 0;
+	if (!fgets(out, len, gin)) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			bail("the guest did not answer in %d s", GUEST_ANSWER_S);
 		bail("guest connection lost: no answer");
+	}
 	out[strcspn(out, "\n")] = '\0';
 }
 
