@@ -18,8 +18,9 @@ trap 'rm -rf "$T"' EXIT
 
 # The fake test host: runs tests a, b, c... as run.sh would; FAKE_DIE
 # lists TEST:HOW:TIMES (freeze, int3, gif, guard, oops; rerun and rerunfail:
-# run.sh ran the test again, the second run passes or fails), each test dies so the first
-# TIMES times it runs.
+# run.sh ran the test again, the second run passes or fails; resume and
+# resumebad: the test leaves a NAME.resume, good or not, and the host
+# dies), each test dies so the first TIMES times it runs.
 cat > "$T/fake-vm" <<'EOF_VM'
 #!/bin/bash
 while [ "$1" != -- ]; do
@@ -30,7 +31,10 @@ while [ "$1" != -- ]; do
 	esac
 done
 shift
-while [ "${1##*/}" != run.sh ]; do shift; done
+while [ "${1##*/}" != run.sh ]; do
+	case "$1" in *=*) export "${1?}" ;; esac	# env's words
+	shift
+done
 shift
 mkdir -p "$out"
 : > "$out/serial.log"
@@ -39,7 +43,7 @@ exec > "$out/output.log"
 echo "TAP version 13"
 for t in "$@"; do
 	echo "# === $t"
-	i=$((i + 1)); echo "ok $i $t: first check"
+	i=$((i + 1)); echo "ok $i $t: first check${NCOAL_FAKE_DONE:+, resumed at $NCOAL_FAKE_DONE}"
 	c=$(cat "$FAKE_DIR/count-$t" 2>/dev/null || echo 0)
 	echo $((c + 1)) > "$FAKE_DIR/count-$t"
 	for d in $FAKE_DIE; do
@@ -58,6 +62,14 @@ for t in "$@"; do
 			i=$((i + 1))
 			if [ "$how" = rerun ]; then echo "ok $i $t: first check"
 			else echo "not ok $i $t: first check"; fi ;;
+		resume|resumebad)
+			# the test leaves where it was, then the emulator kills the host
+			if [ "$how" = resume ]; then
+				echo "NCOAL_FAKE_DONE=$((c + 1)) NCOAL_FAKE_X=7" > "$out/$t.resume"
+			else
+				echo "NCOAL_FAKE_DONE=1 rm=-rf" > "$out/$t.resume"
+			fi
+			echo "[ 9.1] Oops: int3: 0000 [#1] SMP NOPTI" >> "$out/serial.log"; exit 125 ;;
 		guard) printf '%s\n' "[ 9.1] BUG: TASK stack guard page was hit at 0" \
 			"[ 9.1] Oops: stack guard page: 0000 [#1] PREEMPT SMP NOPTI" \
 			"[ 9.1] RIP: 0010:vnc_timer+0x10/0x80 [vhost_net]" >> "$out/serial.log"; exit 125 ;;
@@ -183,5 +195,32 @@ many() {
 }
 verdict "deaths are bounded: after 3, what is left is not run and fails" \
 	many many
+
+run_suite resume "b:resume:2"
+resume() {
+	[ "$(count resume "b goes on in a new test host from where it was \(NCOAL_FAKE_DONE=[12] NCOAL_FAKE_X=7\)")" = 2 ] &&
+		has resume "^ok [0-9]* b: first check, resumed at 2\$" &&
+		[ "$(count resume "^ok [0-9]* b: ")" = 2 ] &&
+		has resume "^ok [0-9]* c: second" && [ "$(rc resume)" = 0 ]
+}
+verdict "a test that leaves NAME.resume goes on after each death, with its words" \
+	resume resume
+
+run_suite resumemax "b:resume:5"
+resumemax() {
+	has resumemax "^not ok [0-9]* vm: 4 test hosts died; not run: b c" &&
+		[ "$(rc resumemax)" = 1 ]
+}
+verdict "resuming is bounded by the deaths allowed" resumemax resumemax
+
+run_suite resumebad "b:resumebad:2"
+resumebad() {
+	has resumebad "b.resume ignored: not NCOAL_\*=number words" &&
+		lacks resumebad "resumed at" && lacks resumebad "goes on in a new" &&
+		has resumebad "^not ok [0-9]* b: the test host died under it twice" &&
+		[ "$(rc resumebad)" = 1 ]
+}
+verdict "a NAME.resume with other words is ignored: the usual retry, once" \
+	resumebad resumebad
 
 finish

@@ -15,6 +15,10 @@
 # rest of the run with it, so the suite goes on in a new test host: the
 # tests that finished keep their results, the test it died under runs
 # again once (a second death under it is a failure), the rest follow.
+# A test that can go on from where it was (the soak) leaves
+# $NCOAL_OUT/NAME.resume, NCOAL_*=number words: the new test host runs
+# it with them in its environment, after every death under it, within
+# NCOAL_VM_DEATHS.
 # Every other kernel report (BUG, WARNING, any other Oops, lockups, hung
 # tasks) is a failure of the test it happened under and of the suite,
 # never retried away; the last result says whether the test hosts' logs
@@ -51,6 +55,18 @@ real_reports='BUG:|Oops:|WARNING:|general protection fault|kernel BUG at|soft lo
 n=0 fail=0 deaths=0 host=0
 retried=" "
 logs=()
+resume_env=()
+
+# resume_words FILE: FILE's words if every one is NCOAL_NAME=number.
+resume_words() {
+	local w words
+
+	read -r -a words < "$1" || [ ${#words[@]} -gt 0 ] || return 1
+	for w in "${words[@]}"; do
+		[[ "$w" =~ ^NCOAL_[A-Z0-9_]+=[0-9]+$ ]] || return 1
+	done
+	echo "${words[*]}"
+}
 
 result() {
 	n=$((n + 1))
@@ -127,9 +143,10 @@ while [ ${#tests[@]} -gt 0 ]; do
 	fi
 	[ "$host" -gt 1 ] && echo "# --- test host $host: ${tests[*]}"
 	"${NCOAL_VM_RUNNER:-scripts/vm}" -q -t "$left" -o "$out" -- \
-		env "${suite_env[@]}" tools/testing/vm/run.sh "${tests[@]}" \
-		> "$out.err" 2>&1
+		env "${suite_env[@]}" "${resume_env[@]}" \
+		tools/testing/vm/run.sh "${tests[@]}" > "$out.err" 2>&1
 	rc=$?
+	resume_env=()
 	ln -sfn "suite-$host" "$top/last"
 	logs+=("$out/serial.log")
 
@@ -173,10 +190,18 @@ while [ ${#tests[@]} -gt 0 ]; do
 	esac
 	echo "# vm: test host $host $how under $dead"
 	deaths=$((deaths + 1))
+	resume=
+	[ -f "$out/$dead.resume" ] &&
+		! resume=$(resume_words "$out/$dead.resume") &&
+		echo "# vm: $out/$dead.resume ignored: not NCOAL_*=number words"
 	if [ -n "$(real_oops "$out/serial.log")" ]; then
 		# A real kernel report: the test failed; the rest go on.
 		result "not ok" "$dead: the test host oopsed under it (above)"
 		rest=("${rest[@]:1}")
+	elif [ -n "$resume" ]; then
+		read -r -a resume_env <<< "$resume"
+		retried+="$dead "
+		echo "# vm: $dead goes on in a new test host from where it was ($resume); its results from this one are dropped"
 	elif [[ "$retried" == *" $dead "* ]]; then
 		result "not ok" "$dead: the test host died under it twice"
 		rest=("${rest[@]:1}")

@@ -71,7 +71,9 @@
 # grows with the soak: under this load the rig takes a guest every
 # 40-75 s of soak (stock modules too, see ncoal_reliability.rst), so a
 # fixed cap made a long soak a test of the emulator's luck; a soak whose
-# guests die more often than once per 30 s soaked still fails.
+# guests die more often than once per 30 s soaked still fails. A test
+# host that dies under the soak counts as one more loss: suite.sh starts
+# a new one and the soak goes on there (soak.resume, below).
 
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -92,26 +94,52 @@ PORT_TX=5022	# guest -> L1 UDP
 PORT_TCP=5202	# the final TCP check's one-off server
 TOTAL=${NCOAL_SOAK_S:-$(stress_count 45 600)}
 STUCK=${NCOAL_SOAK_STUCK_S:-15}
-# Guests the rig took so far, the most it may take, and the seconds the
-# earlier attempts soaked (set by this script when it starts again).
+# Guests the rig took so far, test hosts that died under the soak, the
+# most the rig may take of both, and the seconds the earlier attempts
+# soaked (set by this script when it starts again, or by suite.sh from
+# a dead test host's soak.resume, below).
 RIG_LOST=${NCOAL_SOAK_RIG_LOST:-0}
+HOSTS_LOST=${NCOAL_SOAK_HOSTS_LOST:-0}
 RIG_MAX=${NCOAL_SOAK_RIG_MAX:-$((TOTAL >= 60 ? TOTAL / 30 : 1))}
 DONE_S=${NCOAL_SOAK_DONE_S:-0}
 DUR=$((TOTAL - DONE_S))
 # What is left, but long enough for the flappers to do something.
 [ "$DUR" -ge 30 ] || DUR=$((TOTAL < 30 ? TOTAL : 30))
 
-SEED0=$(stress_seed)
-SEED=$((SEED0 + RIG_LOST))
+SEED0=${NCOAL_SOAK_SEED:-$(stress_seed)}
+SEED=$((SEED0 + RIG_LOST + HOSTS_LOST))
 RANDOM=$SEED
-if [ "$RIG_LOST" = 0 ]; then
+if [ "${NCOAL_SOAK_NEW_HOST:-0}" = 1 ]; then
+	# suite.sh started this test host after the last one died under
+	# the soak: what the soak did there counts (its results are in
+	# that test host's output.log; suite.sh dropped them from the
+	# stream), and the numbers go into this stream's table again.
+	log "the soak goes on in a new test host: $HOSTS_LOST died under it, $DONE_S s soaked and $RIG_LOST guest(s) lost in the earlier one(s), each attempt judged there; $DUR s left of $TOTAL, plans from seed $SEED"
+	[ "$DONE_S" -gt 0 ] && stress_case "$CASE" "$DONE_S" seconds
+	[ "$RIG_LOST" -gt 0 ] && stress_case "$CASE-rig-loss" "$RIG_LOST" guests
+	stress_case "$CASE-host-loss" "$HOSTS_LOST" hosts
+	rm -rf "$OUT" "$OUT".rig-*
+	if [ $((RIG_LOST + HOSTS_LOST)) -gt "$RIG_MAX" ]; then
+		not_ok "$CASE: the rig took $RIG_LOST guest(s) and $HOSTS_LOST test host(s), more than NCOAL_SOAK_RIG_MAX=$RIG_MAX"
+		ksft_finish
+	fi
+elif [ "$RIG_LOST" = 0 ]; then
 	log "seed $SEED0, $TOTAL s (replay: NCOAL_SEED=$SEED0 NCOAL_SOAK_S=$TOTAL; timing still differs)"
 	rm -rf "$OUT" "$OUT".rig-*
 else
-	log "attempt $((RIG_LOST + 1)): the rig took $RIG_LOST guest(s) ($NCOAL_SOAK_RIG_WHY); $DUR s left of $TOTAL, plans from seed $SEED"
+	log "attempt $((RIG_LOST + 1)): the rig took $RIG_LOST guest(s) (${NCOAL_SOAK_RIG_WHY:-?}); $DUR s left of $TOTAL, plans from seed $SEED"
 	rm -rf "$OUT"
 fi
 mkdir -p "$OUT" "$L2_DIR"
+# If this test host dies under the soak (the emulator's fault, as the
+# guest's), suite.sh starts a new one with these words in the
+# environment (it takes NCOAL_*=number words only), and the soak goes on
+# from this attempt's start: the seconds of an attempt cut short by the
+# test host's death are not counted.
+echo "NCOAL_SOAK_SEED=$SEED0 NCOAL_SOAK_S=$TOTAL NCOAL_SOAK_DONE_S=$DONE_S" \
+	"NCOAL_SOAK_RIG_LOST=$RIG_LOST NCOAL_SOAK_HOSTS_LOST=$((HOSTS_LOST + 1))" \
+	"NCOAL_SOAK_NEW_HOST=1" > "$NCOAL_OUT/$CASE.resume.tmp" &&
+	mv "$NCOAL_OUT/$CASE.resume.tmp" "$NCOAL_OUT/$CASE.resume"
 
 bg_stop() {
 	kill_pidfile "$PIDS"
@@ -431,8 +459,8 @@ rig_loss() {
 	check "$CASE: attempt $n, until the rig took its guest: counters balanced, pings answered, test host's log clean" \
 		lost_guest_ok || return 0
 	stress_case "$CASE-rig-loss" 1 guests
-	if [ "$n" -gt "$RIG_MAX" ]; then
-		log "the rig took $n guests, more than NCOAL_SOAK_RIG_MAX=$RIG_MAX: the soak fails"
+	if [ $((n + HOSTS_LOST)) -gt "$RIG_MAX" ]; then
+		log "the rig took $n guests and $HOSTS_LOST test host(s), more than NCOAL_SOAK_RIG_MAX=$RIG_MAX: the soak fails"
 		return 0
 	fi
 	log "the soak goes on with a new guest ($OUT.rig-$n keeps this attempt's files)"
@@ -440,8 +468,9 @@ rig_loss() {
 	rm -rf "$OUT.rig-$n"
 	mv "$OUT" "$OUT.rig-$n"
 	exec env NCOAL_SOAK_RIG_LOST="$n" NCOAL_SOAK_RIG_WHY="$why" \
-		NCOAL_SOAK_DONE_S="$((DONE_S + soaked))" NCOAL_SEED="$SEED0" \
-		NCOAL_SOAK_S="$TOTAL" bash "$0"
+		NCOAL_SOAK_DONE_S="$((DONE_S + soaked))" NCOAL_SOAK_SEED="$SEED0" \
+		NCOAL_SOAK_S="$TOTAL" NCOAL_SOAK_HOSTS_LOST="$HOSTS_LOST" \
+		NCOAL_SOAK_NEW_HOST=0 bash "$0"
 }
 
 if ! check "$CASE: guest: flapper, UDP stream and receiver started" start_guest; then
