@@ -131,14 +131,20 @@ else
 	rm -rf "$OUT"
 fi
 mkdir -p "$OUT" "$L2_DIR"
+
+# soak_state DONE_S RIG_LOST HOSTS_LOST NEW_HOST: the soak's state as the
+# NCOAL_*=number words this script starts from, for both ways it goes
+# on: with a new guest (rig_loss, below) and in a new test host.
+soak_state() {
+	echo "NCOAL_SOAK_SEED=$SEED0 NCOAL_SOAK_S=$TOTAL NCOAL_SOAK_DONE_S=$1" \
+		"NCOAL_SOAK_RIG_LOST=$2 NCOAL_SOAK_HOSTS_LOST=$3 NCOAL_SOAK_NEW_HOST=$4"
+}
 # If this test host dies under the soak (the emulator's fault, as the
 # guest's), suite.sh starts a new one with these words in the
 # environment (it takes NCOAL_*=number words only), and the soak goes on
 # from this attempt's start: the seconds of an attempt cut short by the
 # test host's death are not counted.
-echo "NCOAL_SOAK_SEED=$SEED0 NCOAL_SOAK_S=$TOTAL NCOAL_SOAK_DONE_S=$DONE_S" \
-	"NCOAL_SOAK_RIG_LOST=$RIG_LOST NCOAL_SOAK_HOSTS_LOST=$((HOSTS_LOST + 1))" \
-	"NCOAL_SOAK_NEW_HOST=1" > "$NCOAL_OUT/$CASE.resume.tmp" &&
+soak_state "$DONE_S" "$RIG_LOST" $((HOSTS_LOST + 1)) 1 > "$NCOAL_OUT/$CASE.resume.tmp" &&
 	mv "$NCOAL_OUT/$CASE.resume.tmp" "$NCOAL_OUT/$CASE.resume"
 
 bg_stop() {
@@ -451,7 +457,7 @@ loops_stop() {
 # files in $OUT.rig-N); otherwise returns and the checks below fail on
 # the missing guest.
 rig_loss() {
-	local soaked=$1 why n
+	local soaked=$1 why n state
 
 	why=$(rig_guest_death "$OUT/l2-console.log" "$OUT/l2-qemu.log") || return 0
 	n=$((RIG_LOST + 1))
@@ -467,10 +473,8 @@ rig_loss() {
 	cleanup
 	rm -rf "$OUT.rig-$n"
 	mv "$OUT" "$OUT.rig-$n"
-	exec env NCOAL_SOAK_RIG_LOST="$n" NCOAL_SOAK_RIG_WHY="$why" \
-		NCOAL_SOAK_DONE_S="$((DONE_S + soaked))" NCOAL_SOAK_SEED="$SEED0" \
-		NCOAL_SOAK_S="$TOTAL" NCOAL_SOAK_HOSTS_LOST="$HOSTS_LOST" \
-		NCOAL_SOAK_NEW_HOST=0 bash "$0"
+	read -r -a state <<< "$(soak_state $((DONE_S + soaked)) "$n" "$HOSTS_LOST" 0)"
+	exec env "${state[@]}" NCOAL_SOAK_RIG_WHY="$why" bash "$0"
 }
 
 if ! check "$CASE: guest: flapper, UDP stream and receiver started" start_guest; then
