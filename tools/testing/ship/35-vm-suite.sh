@@ -57,6 +57,7 @@ for t in "$@"; do
 			"[ 9.1] Oops: stack guard page: 0000 [#1] PREEMPT SMP NOPTI" \
 			"[ 9.1] RIP: 0010:__svm_vcpu_run+0xa0/0x220 [kvm_amd]" >> "$out/serial.log"; exit 125 ;;
 		rerun|rerunfail) i=$((i + 1)); echo "not ok $i $t: guest up"
+			echo "# stress-case: $t 5 cycles"
 			echo "# ncoal-rerun $t: the rig took its guest"
 			echo "# === $t"
 			i=$((i + 1))
@@ -163,11 +164,13 @@ verdict "a stack guard page oops elsewhere: b fails, not retried" guard guard
 run_suite rerun "b:rerun:1"
 rerun() {
 	has rerun "^# dropped: not ok [0-9]* b: guest up" &&
+		has rerun "^# dropped: stress-case: b 5 cycles" &&
+		lacks rerun "^# stress-case:" &&
 		lacks rerun "^not ok" && [ "$(count rerun "^ok [0-9]* b: ")" = 2 ] &&
 		has rerun "^ok [0-9]* vm: the test hosts.*1 test host" &&
 		[ "$(rc rerun)" = 0 ]
 }
-verdict "run.sh ran b again (the rig took its guest): the first run's results are comments" \
+verdict "run.sh ran b again (the rig took its guest): the first run's results and table lines are comments" \
 	rerun rerun
 
 run_suite rerunfail "b:rerunfail:1"

@@ -15,7 +15,7 @@
 # rest of the run with it, so the suite goes on in a new test host: the
 # tests that finished keep their results, the test it died under runs
 # again once (a second death under it is a failure), the rest follow.
-# A test that can go on from where it was (the soak) leaves
+# A test that can go on from where it was (the soak, the storms) leaves
 # $NCOAL_OUT/NAME.resume, NCOAL_*=number words: the new test host runs
 # it with them in its environment, after every death under it, within
 # NCOAL_VM_DEATHS.
@@ -77,8 +77,9 @@ result() {
 # relay FILE [UNTIL]: run.sh's stream in FILE, renumbered into ours, up
 # to the line UNTIL (the start of the test a test host died under). A
 # test's block (from its "# === NAME") that run.sh ran again, because
-# the rig took its guest ("# ncoal-rerun"), has its results shown as
-# comments, "# dropped: ...": the run after it counts.
+# the rig took its guest ("# ncoal-rerun"), has its results and its
+# make stress table lines shown as comments, "# dropped: ...": the run
+# after it counts.
 relay() {
 	local line blk=()
 
@@ -102,6 +103,10 @@ relay_block() {
 	for line in "$@"; do
 		if [ -n "$drop" ] && [[ "$line" == "ok "* || "$line" == "not ok "* ]]; then
 			echo "# dropped: $line"
+			continue
+		fi
+		if [ -n "$drop" ] && [[ "$line" == "# stress-case: "* ]]; then
+			echo "# dropped: ${line#\# }"
 			continue
 		fi
 		case "$line" in
