@@ -52,6 +52,17 @@
 #
 #   NCOAL_SEED=N      replay the random choices (printed)
 #   NCOAL_STORMS=LIST only these cases (space separated names above)
+#
+# The long storms outlive a test host more often than not (the
+# emulator's faults, ncoal_reliability.rst; guest-rmmod lost its test
+# host about 100 s in three times of three). So the storms go on where
+# they were: storms.resume (below) names the case to start from, the
+# cycles of it done, the failures so far and the test hosts lost;
+# suite.sh gives a new test host these words, and the cases finished in
+# the dead one are reported from them (their checks are in that test
+# host's output.log). A case cut short starts again from its last whole
+# cycle (guest-rmmod, guest-off, qemu-kill) or from its start (the
+# others: one vhost-net-drv run each, 1-4 minutes).
 
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -66,19 +77,103 @@ SAVED=$L2_DIR/storms-params.saved
 OUT=$NCOAL_OUT/storms
 PORT_RX=5011	# L1 -> L2
 PORT_TX=5012	# L2 -> L1
-CASES=${NCOAL_STORMS:-close-busy kill-busy swap-call guest-rmmod guest-off qemu-kill}
+ALL="close-busy kill-busy swap-call guest-rmmod guest-off qemu-kill"
+# case_cycles CASE: the cycles CASE runs (short or long, table above).
+case_cycles() {
+	case $1 in
+	close-busy)	stress_count 100 1000 ;;
+	kill-busy)	stress_count 30 1000 ;;
+	swap-call)	stress_count 30 500 ;;	# plus the swaps of S s
+	guest-rmmod)	stress_count 3 300 ;;
+	*)		stress_count 1 25 ;;
+	esac
+}
+CASES=${NCOAL_STORMS:-$ALL}
 # Guests the rig may take in guest-rmmod before it fails (see the soak).
 RIG_MAX=${NCOAL_STORMS_RIG_MAX:-$(stress_count 1 3)}
 FLOODS=$L2_DIR/storms-floods.pids
+# Where the storms are, when a dead test host's storms.resume started
+# this one (suite.sh): the case to start from (its place in ALL, from
+# 1), the cycles of it done, the swaps swap-call made, the failures and
+# the rig's guests and test hosts lost before.
+FROM=${NCOAL_STORMS_FROM:-1}
+CYCLES=${NCOAL_STORMS_CYCLES:-0}
+SWAPS=${NCOAL_STORMS_SWAPS:-0}
+FAILED=${NCOAL_STORMS_FAILED:-0}
+RIG_LOST=${NCOAL_STORMS_RIG_LOST:-0}
+HOSTS_LOST=${NCOAL_STORMS_HOSTS_LOST:-0}
 
 SEED=$(stress_seed)
-RANDOM=$SEED
-log "seed $SEED (replay: NCOAL_SEED=$SEED; timing still differs)"
+RANDOM=$((SEED + HOSTS_LOST))
 mkdir -p "$OUT" "$L2_DIR"
 
-want() {
-	[[ " $CASES " == *" $1 "* ]]
+# case_index CASE: CASE's place in ALL, from 1 (end: past the last).
+case_index() {
+	local c i=0
+
+	for c in $ALL; do
+		i=$((i + 1))
+		[ "$c" = "$1" ] && { echo "$i"; return; }
+	done
+	[ "$1" = end ] && { echo $((i + 1)); return; }
+	echo 0
 }
+
+# want CASE: CASE is asked for and not done in an earlier test host.
+want() {
+	[[ " $CASES " == *" $1 "* ]] && [ "$(case_index "$1")" -ge "$FROM" ]
+}
+
+# storms_save CASE CYCLES RIG_LOST: storms.resume says "start from CASE
+# (a name in ALL, or end: past the last) with CYCLES of it done"; written whole (a
+# rename), so a test host that dies leaves the last state. The failures
+# counted are those reported so far (a check's subshell saving its
+# progress counts the ones before it).
+storms_save() {
+	local k
+
+	k=$(case_index "$1")
+	echo "NCOAL_SEED=$SEED NCOAL_STORMS_FROM=$k NCOAL_STORMS_CYCLES=$2" \
+		"NCOAL_STORMS_SWAPS=$SWAPS NCOAL_STORMS_FAILED=$((FAILED + ksft_fail))" \
+		"NCOAL_STORMS_RIG_LOST=$3 NCOAL_STORMS_HOSTS_LOST=$((HOSTS_LOST + 1))" \
+		> "$NCOAL_OUT/storms.resume.tmp" &&
+		mv "$NCOAL_OUT/storms.resume.tmp" "$NCOAL_OUT/storms.resume"
+}
+
+# start_cycles CASE: the cycles of CASE done in earlier test hosts.
+start_cycles() {
+	if [ "$(case_index "$1")" = "$FROM" ]; then
+		echo "$CYCLES"
+	else
+		echo 0
+	fi
+}
+
+if [ "$HOSTS_LOST" -gt 0 ]; then
+	log "the storms go on in a new test host: $HOSTS_LOST died under them; from case $FROM of \"$ALL\" with $CYCLES cycle(s) of it done, $FAILED failure(s) and $RIG_LOST guest(s) lost before (seed $SEED)"
+	# What the earlier test hosts finished, for the table; its checks
+	# are in their output.log (suite.sh drops them from the stream).
+	if [ "$FAILED" -gt 0 ]; then
+		not_ok "storms: $FAILED check(s) failed in the earlier test host(s) (their output.log)"
+	fi
+	k=0
+	for c in $ALL; do
+		k=$((k + 1))
+		[ "$k" -lt "$FROM" ] && [[ " $CASES " == *" $c "* ]] || continue
+		if [ "$c" = swap-call ]; then
+			stress_case "$c" "$SWAPS" swaps
+		else
+			stress_case "$c" "$(case_cycles "$c")" cycles
+		fi
+		[ "$FAILED" -gt 0 ] ||
+			ok "$c: its checks passed in an earlier test host"
+	done
+	[ "$RIG_LOST" -gt 0 ] &&
+		stress_case guest-rmmod-rig-loss "$RIG_LOST" guests
+	stress_case storms-host-loss "$HOSTS_LOST" hosts
+else
+	log "seed $SEED (replay: NCOAL_SEED=$SEED; timing still differs)"
+fi
 
 # case_mark: where L1's kernel log ends before a case.
 case_mark() {
@@ -194,7 +289,8 @@ v() {
 
 # (a) close with work queued and timers armed
 if want close-busy; then
-	N=$(stress_count 100 1000)
+	N=$(case_cycles close-busy)
+	storms_save close-busy 0 "$RIG_LOST"
 	case_mark
 	close_busy() {
 		drv_run close-busy -m both -r 3000 -d 0.05 --cycles "$N" \
@@ -216,7 +312,8 @@ fi
 # 9 kills in 10 during the traffic, and at least half of them with
 # frames held (a timer armed) on a ring
 if want kill-busy; then
-	N=$(stress_count 30 1000)
+	N=$(case_cycles kill-busy)
+	storms_save kill-busy 0 "$RIG_LOST"
 	case_mark
 	kill_busy() {
 		local k p
@@ -243,7 +340,8 @@ fi
 # (b) VHOST_SET_VRING_CALL changed with a timer armed
 if want swap-call; then
 	S=$(stress_count 5 60)
-	M=$(stress_count 30 500)
+	M=$(case_cycles swap-call)
+	storms_save swap-call 0 "$RIG_LOST"
 	case_mark
 	swap_run() {
 		local k
@@ -269,7 +367,9 @@ if want swap-call; then
 			fail "$(v swapc cycles_done) of $M cycles"
 	}
 	check "swap-call: $M open/traffic+swaps/close cycles" swap_cycles
-	stress_case swap-call "$(($(v swap call_swaps) + $(v swapc call_swaps)))" swaps
+	sw1=$(v swap call_swaps) sw2=$(v swapc call_swaps)
+	SWAPS=$((${sw1:-0} + ${sw2:-0}))
+	stress_case swap-call "$SWAPS" swaps
 	check "swap-call: census back (devices, refcount, workers, debugfs)" census_back "$BASE"
 	check "swap-call: L1 dmesg clean" case_dmesg
 fi
@@ -296,7 +396,11 @@ guest_traffic() {
 
 # (c) rmmod/insmod of virtio_net in the guest under traffic
 if want guest-rmmod; then
-	N=$(stress_count 3 300)
+	N=$(case_cycles guest-rmmod)
+	START=$(start_cycles guest-rmmod)
+	storms_save guest-rmmod "$START" "$RIG_LOST"
+	EARLIER=
+	[ "$START" -gt 0 ] && EARLIER=" ($START of them in earlier test hosts)"
 	case_mark
 	if l2_running || check "guest-rmmod: guest up" guest_boot; then
 		GBASE=$(vhost_census)
@@ -304,9 +408,10 @@ if want guest-rmmod; then
 		# it of the rig's known fault (lib_rig.sh rig_guest_death;
 		# the soak meets it too) is replaced and the storm goes on
 		# with the cycles left, at most RIG_MAX times; any other
-		# death fails.
+		# death fails. The cycles done are saved as they go (a test
+		# host that dies goes on from there).
 		rmmod_storm() {
-			local i log n ran=0 lost=0 why
+			local i log n ran=$START lost=$RIG_LOST why
 
 			while [ "$ran" -lt "$N" ]; do
 				n=$((N - ran))
@@ -334,6 +439,8 @@ setsid sh /tmp/storm.sh > /tmp/storm.log 2>&1 < /dev/null &" ||
 					sleep 2
 					l2_running || break
 					log=$(l2 -t 10 'cat /tmp/storm.log' 2>/dev/null) || continue
+					storms_save guest-rmmod \
+						$((ran + $(echo "$log" | grep -c '^done '))) "$lost"
 					[[ $log == *__storm_done* ]] && break
 				done
 				if l2_running; then
@@ -366,8 +473,11 @@ setsid sh /tmp/storm.sh > /tmp/storm.log 2>&1 < /dev/null &" ||
 			l2_ping || fail "no ping after the storm"
 			return 0
 		}
-		check "guest-rmmod: $N rmmod/insmod cycles under traffic, kick and host timers armed" rmmod_storm
+		check "guest-rmmod: $N rmmod/insmod cycles$EARLIER under traffic, kick and host timers armed" rmmod_storm
 		stress_case guest-rmmod "$N" cycles
+		# The guests the rig took (counted in the storm's subshell).
+		RIG_LOST=$(sed -n 's/.*NCOAL_STORMS_RIG_LOST=\([0-9]*\).*/\1/p' \
+			"$NCOAL_OUT/storms.resume")
 		flood_stop
 		l2 'kill $(cat /tmp/flood.pid)' >/dev/null 2>&1
 		check "guest-rmmod: census unchanged (the guest's device stays)" census_back "$GBASE"
@@ -379,11 +489,12 @@ fi
 
 # death_storm CASE N HOW: N times: a guest under traffic with timers
 # armed dies (HOW: poweroff or kill), L1 must be back to BASE, a new
-# guest must boot.
+# guest must boot. The cycles done in earlier test hosts are skipped;
+# each one done is saved.
 death_storm() {
 	local c=$1 n=$2 how=$3 i pid lp=
 
-	for i in $(seq 1 "$n"); do
+	for i in $(seq $(($(start_cycles "$c") + 1)) "$n"); do
 		l2_running || guest_boot > "$OUT/$c-boot.log" 2>&1 ||
 			{ cat "$OUT/$c-boot.log"; fail "cycle $i: guest did not boot"; }
 		pid=$(cat $L2_DIR/qemu.pid)
@@ -409,13 +520,15 @@ death_storm() {
 		case_dmesg || fail "cycle $i: L1"
 		guest_boot > "$OUT/$c-boot.log" 2>&1 ||
 			{ cat "$OUT/$c-boot.log"; fail "cycle $i: no new guest after it"; }
+		storms_save "$c" "$i" "$RIG_LOST"
 	done
-	echo "$n cycles; $(tail -n 1 "$OUT/$c-census")"
+	echo "$n cycles ($(start_cycles "$c") in earlier test hosts); $(tail -n 1 "$OUT/$c-census" 2>/dev/null)"
 }
 
 # (d) guest shutdown with timers armed
 if want guest-off; then
-	N=$(stress_count 1 25)
+	N=$(case_cycles guest-off)
+	storms_save guest-off "$(start_cycles guest-off)" "$RIG_LOST"
 	case_mark
 	check "guest-off: $N poweroffs under traffic, timers armed, and boots" \
 		death_storm guest-off "$N" poweroff
@@ -425,7 +538,8 @@ fi
 
 # (e) QEMU SIGKILL under traffic
 if want qemu-kill; then
-	N=$(stress_count 1 25)
+	N=$(case_cycles qemu-kill)
+	storms_save qemu-kill "$(start_cycles qemu-kill)" "$RIG_LOST"
 	case_mark
 	check "qemu-kill: $N SIGKILLs of QEMU under traffic, timers armed, and boots" \
 		death_storm qemu-kill "$N" kill
@@ -433,6 +547,7 @@ if want qemu-kill; then
 	check "qemu-kill: L1 dmesg clean" case_dmesg
 fi
 
+storms_save end 0 "$RIG_LOST"
 flood_stop
 l2 'kill $(cat /tmp/flood.pid)' >/dev/null 2>&1
 restored() {
