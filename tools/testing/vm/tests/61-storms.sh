@@ -89,8 +89,13 @@ case_cycles() {
 	esac
 }
 CASES=${NCOAL_STORMS:-$ALL}
-# Guests the rig may take in guest-rmmod before it fails (see the soak).
-RIG_MAX=${NCOAL_STORMS_RIG_MAX:-$(stress_count 1 3)}
+# Guests the rig may take (guest-rmmod's, or one that dies booting in
+# guest-off and qemu-kill) before the storms fail (see the soak). Under
+# this load the rig takes a guest every 17-34 rmmod cycles (December
+# 2026's make stress: four in 300 cycles' first 70, against a cap of 3
+# then); the long cap allows one per 10 rmmod cycles and one per 5
+# death cycles.
+RIG_MAX=${NCOAL_STORMS_RIG_MAX:-$(stress_count 1 40)}
 FLOODS=$L2_DIR/storms-floods.pids
 # Where the storms are, when a dead test host's storms.resume started
 # this one (suite.sh): the case to start from (its place in ALL, from
@@ -124,7 +129,7 @@ want() {
 	[[ " $CASES " == *" $1 "* ]] && [ "$(case_index "$1")" -ge "$FROM" ]
 }
 
-# storms_save CASE CYCLES RIG_LOST: storms.resume says "start from CASE
+# storms_save CASE CYCLES: storms.resume says "start from CASE
 # (a name in ALL, or end: past the last) with CYCLES of it done"; written whole (a
 # rename), so a test host that dies leaves the last state. The failures
 # counted are those reported so far (a check's subshell saving its
@@ -135,9 +140,24 @@ storms_save() {
 	k=$(case_index "$1")
 	echo "NCOAL_SEED=$SEED NCOAL_STORMS_FROM=$k NCOAL_STORMS_CYCLES=$2" \
 		"NCOAL_STORMS_SWAPS=$SWAPS NCOAL_STORMS_FAILED=$((FAILED + ksft_fail))" \
-		"NCOAL_STORMS_RIG_LOST=$3 NCOAL_STORMS_HOSTS_LOST=$((HOSTS_LOST + 1))" \
+		"NCOAL_STORMS_RIG_LOST=$(cat "$RIG_FILE") NCOAL_STORMS_HOSTS_LOST=$((HOSTS_LOST + 1))" \
 		> "$NCOAL_OUT/storms.resume.tmp" &&
 		mv "$NCOAL_OUT/storms.resume.tmp" "$NCOAL_OUT/storms.resume"
+}
+
+# The guests the rig took, in a file: checks' subshells count them.
+RIG_FILE=$OUT/rig-lost
+echo "$RIG_LOST" > "$RIG_FILE"
+
+# rig_took: one more guest the rig took (the caller said which and
+# why); fails past RIG_MAX.
+rig_took() {
+	local n=$(($(cat "$RIG_FILE") + 1))
+
+	echo "$n" > "$RIG_FILE"
+	stress_case storms-rig-loss 1 guests
+	[ "$n" -le "$RIG_MAX" ] ||
+		fail "the rig took $n guests, more than NCOAL_STORMS_RIG_MAX=$RIG_MAX"
 }
 
 # start_cycles CASE: the cycles of CASE done in earlier test hosts.
@@ -169,7 +189,7 @@ if [ "$HOSTS_LOST" -gt 0 ]; then
 			ok "$c: its checks passed in an earlier test host"
 	done
 	[ "$RIG_LOST" -gt 0 ] &&
-		stress_case guest-rmmod-rig-loss "$RIG_LOST" guests
+		stress_case storms-rig-loss "$RIG_LOST" guests
 	stress_case storms-host-loss "$HOSTS_LOST" hosts
 else
 	log "seed $SEED (replay: NCOAL_SEED=$SEED; timing still differs)"
@@ -290,7 +310,7 @@ v() {
 # (a) close with work queued and timers armed
 if want close-busy; then
 	N=$(case_cycles close-busy)
-	storms_save close-busy 0 "$RIG_LOST"
+	storms_save close-busy 0
 	case_mark
 	close_busy() {
 		drv_run close-busy -m both -r 3000 -d 0.05 --cycles "$N" \
@@ -313,7 +333,7 @@ fi
 # frames held (a timer armed) on a ring
 if want kill-busy; then
 	N=$(case_cycles kill-busy)
-	storms_save kill-busy 0 "$RIG_LOST"
+	storms_save kill-busy 0
 	case_mark
 	kill_busy() {
 		local k p
@@ -341,7 +361,7 @@ fi
 if want swap-call; then
 	S=$(stress_count 5 60)
 	M=$(case_cycles swap-call)
-	storms_save swap-call 0 "$RIG_LOST"
+	storms_save swap-call 0
 	case_mark
 	swap_run() {
 		local k
@@ -394,15 +414,35 @@ guest_traffic() {
 	    echo \$! > /tmp/flood.pid" > /dev/null
 }
 
+# storm_boot CASE I: a new guest for cycle I of CASE. One the rig takes
+# while it boots (QEMU gone, rig_guest_death) is counted (rig_took) and
+# booted again; any other failure fails.
+storm_boot() {
+	local why
+
+	until guest_boot > "$OUT/$1-boot.log" 2>&1; do
+		sleep 1
+		if ! l2_running &&
+		   why=$(rig_guest_death $L2_DIR/serial.log $L2_DIR/qemu.log); then
+			echo "cycle $2: the rig took the guest while it booted ($why)"
+			rig_took
+			rm -f $L2_DIR/qemu.pid
+			continue
+		fi
+		cat "$OUT/$1-boot.log"
+		fail "cycle $2: no guest"
+	done
+}
+
 # (c) rmmod/insmod of virtio_net in the guest under traffic
 if want guest-rmmod; then
 	N=$(case_cycles guest-rmmod)
 	START=$(start_cycles guest-rmmod)
-	storms_save guest-rmmod "$START" "$RIG_LOST"
+	storms_save guest-rmmod "$START"
 	EARLIER=
 	[ "$START" -gt 0 ] && EARLIER=" ($START of them in earlier test hosts)"
 	case_mark
-	if l2_running || check "guest-rmmod: guest up" guest_boot; then
+	if l2_running || check "guest-rmmod: guest up" storm_boot guest-rmmod 0; then
 		GBASE=$(vhost_census)
 		# rmmod_storm: N cycles in the guest. A guest that dies under
 		# it of the rig's known fault (lib_rig.sh rig_guest_death;
@@ -411,7 +451,7 @@ if want guest-rmmod; then
 		# death fails. The cycles done are saved as they go (a test
 		# host that dies goes on from there).
 		rmmod_storm() {
-			local i log n ran=$START lost=$RIG_LOST why
+			local i log n ran=$START why
 
 			while [ "$ran" -lt "$N" ]; do
 				n=$((N - ran))
@@ -440,7 +480,7 @@ setsid sh /tmp/storm.sh > /tmp/storm.log 2>&1 < /dev/null &" ||
 					l2_running || break
 					log=$(l2 -t 10 'cat /tmp/storm.log' 2>/dev/null) || continue
 					storms_save guest-rmmod \
-						$((ran + $(echo "$log" | grep -c '^done '))) "$lost"
+						$((ran + $(echo "$log" | grep -c '^done ')))
 					[[ $log == *__storm_done* ]] && break
 				done
 				if l2_running; then
@@ -457,27 +497,18 @@ setsid sh /tmp/storm.sh > /tmp/storm.log 2>&1 < /dev/null &" ||
 					tail -n 30 $L2_DIR/serial.log
 					fail "the guest died under the storm"
 				}
-				lost=$((lost + 1))
 				i=$(echo "$log" | grep -c '^done ')
 				ran=$((ran + i))
 				echo "the rig took the guest after $i cycles at least ($why); $((N - ran)) cycles left"
-				stress_case guest-rmmod-rig-loss 1 guests
-				[ "$lost" -le "$RIG_MAX" ] ||
-					fail "the rig took $lost guests, more than $RIG_MAX"
+				rig_took
 				rm -f $L2_DIR/qemu.pid
-				guest_boot > "$OUT/guest-rmmod-boot.log" 2>&1 || {
-					cat "$OUT/guest-rmmod-boot.log"
-					fail "no new guest after the rig took one"
-				}
+				storm_boot guest-rmmod "$ran"
 			done
 			l2_ping || fail "no ping after the storm"
 			return 0
 		}
 		check "guest-rmmod: $N rmmod/insmod cycles$EARLIER under traffic, kick and host timers armed" rmmod_storm
 		stress_case guest-rmmod "$N" cycles
-		# The guests the rig took (counted in the storm's subshell).
-		RIG_LOST=$(sed -n 's/.*NCOAL_STORMS_RIG_LOST=\([0-9]*\).*/\1/p' \
-			"$NCOAL_OUT/storms.resume")
 		flood_stop
 		l2 'kill $(cat /tmp/flood.pid)' >/dev/null 2>&1
 		check "guest-rmmod: census unchanged (the guest's device stays)" census_back "$GBASE"
@@ -495,8 +526,7 @@ death_storm() {
 	local c=$1 n=$2 how=$3 i pid lp=
 
 	for i in $(seq $(($(start_cycles "$c") + 1)) "$n"); do
-		l2_running || guest_boot > "$OUT/$c-boot.log" 2>&1 ||
-			{ cat "$OUT/$c-boot.log"; fail "cycle $i: guest did not boot"; }
+		l2_running || storm_boot "$c" "$i"
 		pid=$(cat $L2_DIR/qemu.pid)
 		guest_traffic || fail "cycle $i: traffic did not start"
 		sleep $((2 + RANDOM % 3))
@@ -518,9 +548,8 @@ death_storm() {
 			{ cat "$OUT/$c-census"; fail "cycle $i: after the guest's death"; }
 		serial_clean || fail "cycle $i: the guest's console"
 		case_dmesg || fail "cycle $i: L1"
-		guest_boot > "$OUT/$c-boot.log" 2>&1 ||
-			{ cat "$OUT/$c-boot.log"; fail "cycle $i: no new guest after it"; }
-		storms_save "$c" "$i" "$RIG_LOST"
+		storm_boot "$c" "$i"
+		storms_save "$c" "$i"
 	done
 	echo "$n cycles ($(start_cycles "$c") in earlier test hosts); $(tail -n 1 "$OUT/$c-census" 2>/dev/null)"
 }
@@ -528,7 +557,7 @@ death_storm() {
 # (d) guest shutdown with timers armed
 if want guest-off; then
 	N=$(case_cycles guest-off)
-	storms_save guest-off "$(start_cycles guest-off)" "$RIG_LOST"
+	storms_save guest-off "$(start_cycles guest-off)"
 	case_mark
 	check "guest-off: $N poweroffs under traffic, timers armed, and boots" \
 		death_storm guest-off "$N" poweroff
@@ -539,7 +568,7 @@ fi
 # (e) QEMU SIGKILL under traffic
 if want qemu-kill; then
 	N=$(case_cycles qemu-kill)
-	storms_save qemu-kill "$(start_cycles qemu-kill)" "$RIG_LOST"
+	storms_save qemu-kill "$(start_cycles qemu-kill)"
 	case_mark
 	check "qemu-kill: $N SIGKILLs of QEMU under traffic, timers armed, and boots" \
 		death_storm qemu-kill "$N" kill
@@ -547,7 +576,7 @@ if want qemu-kill; then
 	check "qemu-kill: L1 dmesg clean" case_dmesg
 fi
 
-storms_save end 0 "$RIG_LOST"
+storms_save end 0
 flood_stop
 l2 'kill $(cat /tmp/flood.pid)' >/dev/null 2>&1
 restored() {
