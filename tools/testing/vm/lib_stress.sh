@@ -211,7 +211,7 @@ vhost_census() {
 	# tens of ms in the emulated test host.
 	fds=$(find /proc/[0-9]*/fd -maxdepth 1 -lname /dev/vhost-net 2>/dev/null | wc -l)
 	for c in /proc/[0-9]*/task/*/comm; do
-		read -r p < "$c" 2>/dev/null || continue
+		{ read -r p < "$c"; } 2>/dev/null || continue
 		[[ $p =~ ^vhost-[0-9]+$ ]] && workers=$((workers + 1))
 	done
 	echo "dirs=$dirs refcnt=$(cat /sys/module/vhost_net/refcnt 2>/dev/null) fds=$fds workers=$workers"
