@@ -41,6 +41,16 @@ stress_case() {
 	echo "# stress-case: $1 $2 $3"
 }
 
+# resume_save NAME WORDS...: $NCOAL_OUT/NAME.resume, the NCOAL_*=number
+# words a test goes on from in a new test host (suite.sh), written
+# whole (a rename): a test host that dies leaves the last state.
+resume_save() {
+	local f=$NCOAL_OUT/$1.resume
+
+	shift
+	echo "$@" > "$f.tmp" && mv "$f.tmp" "$f"
+}
+
 # now_ns: this machine's CLOCK_MONOTONIC (= /proc/uptime without a
 # suspend), in ns with centisecond resolution, without forking.
 now_ns() {

@@ -101,13 +101,12 @@ relay_block() {
 		[[ "$line" == "# ncoal-rerun "* ]] && drop=1
 	done
 	for line in "$@"; do
-		if [ -n "$drop" ] && [[ "$line" == "ok "* || "$line" == "not ok "* ]]; then
-			echo "# dropped: $line"
-			continue
-		fi
-		if [ -n "$drop" ] && [[ "$line" == "# stress-case: "* ]]; then
-			echo "# dropped: ${line#\# }"
-			continue
+		if [ -n "$drop" ]; then
+			case "$line" in
+			"ok "*|"not ok "*|"# stress-case: "*)
+				echo "# dropped: ${line#\# }"
+				continue ;;
+			esac
 		fi
 		case "$line" in
 		"ok "*) result ok "${line#ok [0-9]* }" ;;

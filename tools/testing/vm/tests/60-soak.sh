@@ -144,8 +144,7 @@ soak_state() {
 # environment (it takes NCOAL_*=number words only), and the soak goes on
 # from this attempt's start: the seconds of an attempt cut short by the
 # test host's death are not counted.
-soak_state "$DONE_S" "$RIG_LOST" $((HOSTS_LOST + 1)) 1 > "$NCOAL_OUT/$CASE.resume.tmp" &&
-	mv "$NCOAL_OUT/$CASE.resume.tmp" "$NCOAL_OUT/$CASE.resume"
+resume_save "$CASE" "$(soak_state "$DONE_S" "$RIG_LOST" $((HOSTS_LOST + 1)) 1)"
 
 bg_stop() {
 	kill_pidfile "$PIDS"

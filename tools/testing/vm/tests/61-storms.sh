@@ -124,25 +124,26 @@ case_index() {
 	echo 0
 }
 
+# asked CASE: CASE is in NCOAL_STORMS (or it is unset).
+asked() {
+	[[ " $CASES " == *" $1 "* ]]
+}
+
 # want CASE: CASE is asked for and not done in an earlier test host.
 want() {
-	[[ " $CASES " == *" $1 "* ]] && [ "$(case_index "$1")" -ge "$FROM" ]
+	asked "$1" && [ "$(case_index "$1")" -ge "$FROM" ]
 }
 
 # storms_save CASE CYCLES: storms.resume says "start from CASE
-# (a name in ALL, or end: past the last) with CYCLES of it done"; written whole (a
-# rename), so a test host that dies leaves the last state. The failures
-# counted are those reported so far (a check's subshell saving its
-# progress counts the ones before it).
+# (a name in ALL, or end: past the last) with CYCLES of it done". The
+# failures counted are those reported so far (a check's subshell saving
+# its progress counts the ones before it).
 storms_save() {
-	local k
-
-	k=$(case_index "$1")
-	echo "NCOAL_SEED=$SEED NCOAL_STORMS_FROM=$k NCOAL_STORMS_CYCLES=$2" \
+	resume_save storms "NCOAL_SEED=$SEED" \
+		"NCOAL_STORMS_FROM=$(case_index "$1") NCOAL_STORMS_CYCLES=$2" \
 		"NCOAL_STORMS_SWAPS=$SWAPS NCOAL_STORMS_FAILED=$((FAILED + ksft_fail))" \
-		"NCOAL_STORMS_RIG_LOST=$(cat "$RIG_FILE") NCOAL_STORMS_HOSTS_LOST=$((HOSTS_LOST + 1))" \
-		> "$NCOAL_OUT/storms.resume.tmp" &&
-		mv "$NCOAL_OUT/storms.resume.tmp" "$NCOAL_OUT/storms.resume"
+		"NCOAL_STORMS_RIG_LOST=$(cat "$RIG_FILE")" \
+		"NCOAL_STORMS_HOSTS_LOST=$((HOSTS_LOST + 1))"
 }
 
 # The guests the rig took, in a file: checks' subshells count them.
@@ -150,11 +151,12 @@ RIG_FILE=$OUT/rig-lost
 echo "$RIG_LOST" > "$RIG_FILE"
 
 # rig_took: one more guest the rig took (the caller said which and
-# why); fails past RIG_MAX.
+# why), its QEMU's pid file gone with it; fails past RIG_MAX.
 rig_took() {
 	local n=$(($(cat "$RIG_FILE") + 1))
 
 	echo "$n" > "$RIG_FILE"
+	rm -f $L2_DIR/qemu.pid
 	stress_case storms-rig-loss 1 guests
 	[ "$n" -le "$RIG_MAX" ] ||
 		fail "the rig took $n guests, more than NCOAL_STORMS_RIG_MAX=$RIG_MAX"
@@ -179,7 +181,7 @@ if [ "$HOSTS_LOST" -gt 0 ]; then
 	k=0
 	for c in $ALL; do
 		k=$((k + 1))
-		[ "$k" -lt "$FROM" ] && [[ " $CASES " == *" $c "* ]] || continue
+		[ "$k" -lt "$FROM" ] && asked "$c" || continue
 		if [ "$c" = swap-call ]; then
 			stress_case "$c" "$SWAPS" swaps
 		else
@@ -426,7 +428,6 @@ storm_boot() {
 		   why=$(rig_guest_death $L2_DIR/serial.log $L2_DIR/qemu.log); then
 			echo "cycle $2: the rig took the guest while it booted ($why)"
 			rig_took
-			rm -f $L2_DIR/qemu.pid
 			continue
 		fi
 		cat "$OUT/$1-boot.log"
@@ -512,7 +513,6 @@ setsid sh /tmp/storm.sh > /tmp/storm.log 2>&1 < /dev/null &" ||
 				ran=$((ran + i))
 				echo "the rig took the guest after $i cycles at least ($why); $((N - ran)) cycles left"
 				rig_took
-				rm -f $L2_DIR/qemu.pid
 				storm_boot guest-rmmod "$ran"
 			done
 			l2_ping || fail "no ping after the storm"
