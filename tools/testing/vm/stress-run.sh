@@ -18,12 +18,16 @@ set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 2
 NCOAL_BUILD=${NCOAL_BUILD:-$PWD/build}
 
-# summary TAPFILE: the table and the last line
+# summary TAPFILE: the table and the last line. The cases are read
+# first (a case's first check may come before its first stress-case
+# line), then the results.
 summary() {
 	awk '
-	/^# stress-case: / {
-		c = $3; cyc[c] += $4; unit[c] = $5
-		if (!(c in seen)) { seen[c] = 1; order[n++] = c }
+	NR == FNR {
+		if ($0 ~ /^# stress-case: /) {
+			c = $3; cyc[c] += $4; unit[c] = $5
+			if (!(c in seen)) { seen[c] = 1; order[n++] = c }
+		}
 		next
 	}
 	/^ok [0-9]+ / { pass++; res($0, 0); next }
@@ -44,7 +48,7 @@ summary() {
 		}
 		if (!n) print "(no stress case reported)"
 		printf "%d passed, %d failed\n", pass, fail
-	}' "$1"
+	}' "$1" "$1"
 }
 
 if [ "${1:-}" = --summary ]; then
