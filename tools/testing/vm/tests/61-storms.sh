@@ -57,10 +57,10 @@
 # emulator's faults, ncoal_reliability.rst; guest-rmmod lost its test
 # host about 100 s in three times of three). So the storms go on where
 # they were: storms.resume (below) names the case to start from, the
-# cycles of it done, the failures so far and the test hosts lost;
-# suite.sh gives a new test host these words, and the cases finished in
-# the dead one are reported from them (their checks are in that test
-# host's output.log). A case cut short starts again from its last whole
+# cycles of it done, the failures so far (per case, and in all) and the
+# test hosts lost; suite.sh gives a new test host these words, and the
+# cases finished in the dead one are reported from them, each with its
+# failures (their checks are in that test host's output.log). A case cut short starts again from its last whole
 # cycle (guest-rmmod, guest-off, qemu-kill) or from its start (the
 # others: one vhost-net-drv run each, 1-4 minutes).
 
@@ -77,125 +77,13 @@ SAVED=$L2_DIR/storms-params.saved
 OUT=$NCOAL_OUT/storms
 PORT_RX=5011	# L1 -> L2
 PORT_TX=5012	# L2 -> L1
-ALL="close-busy kill-busy swap-call guest-rmmod guest-off qemu-kill"
-# case_cycles CASE: the cycles CASE runs (short or long, table above).
-case_cycles() {
-	case $1 in
-	close-busy)	stress_count 100 1000 ;;
-	kill-busy)	stress_count 30 1000 ;;
-	swap-call)	stress_count 30 500 ;;	# plus the swaps of S s
-	guest-rmmod)	stress_count 3 300 ;;
-	*)		stress_count 1 25 ;;
-	esac
-}
-CASES=${NCOAL_STORMS:-$ALL}
-# Guests the rig may take (guest-rmmod's, or one that dies booting in
-# guest-off and qemu-kill) before the storms fail (see the soak). Under
-# this load the rig takes a guest every 17-34 rmmod cycles (December
-# 2026's make stress: four in 300 cycles' first 70, against a cap of 3
-# then); the long cap allows one per 10 rmmod cycles and one per 5
-# death cycles.
-RIG_MAX=${NCOAL_STORMS_RIG_MAX:-$(stress_count 1 40)}
 FLOODS=$L2_DIR/storms-floods.pids
-# Where the storms are, when a dead test host's storms.resume started
-# this one (suite.sh): the case to start from (its place in ALL, from
-# 1), the cycles of it done, the swaps swap-call made, the failures and
-# the rig's guests and test hosts lost before.
-FROM=${NCOAL_STORMS_FROM:-1}
-CYCLES=${NCOAL_STORMS_CYCLES:-0}
-SWAPS=${NCOAL_STORMS_SWAPS:-0}
-FAILED=${NCOAL_STORMS_FAILED:-0}
-RIG_LOST=${NCOAL_STORMS_RIG_LOST:-0}
-HOSTS_LOST=${NCOAL_STORMS_HOSTS_LOST:-0}
-
-SEED=$(stress_seed)
+# shellcheck source=../lib_storms.sh
+. "$(dirname "$0")/../lib_storms.sh"
+storms_init "$OUT"
 RANDOM=$((SEED + HOSTS_LOST))
-mkdir -p "$OUT" "$L2_DIR"
-
-# case_index CASE: CASE's place in ALL, from 1 (end: past the last).
-case_index() {
-	local c i=0
-
-	for c in $ALL; do
-		i=$((i + 1))
-		[ "$c" = "$1" ] && { echo "$i"; return; }
-	done
-	[ "$1" = end ] && { echo $((i + 1)); return; }
-	echo 0
-}
-
-# asked CASE: CASE is in NCOAL_STORMS (or it is unset).
-asked() {
-	[[ " $CASES " == *" $1 "* ]]
-}
-
-# want CASE: CASE is asked for and not done in an earlier test host.
-want() {
-	asked "$1" && [ "$(case_index "$1")" -ge "$FROM" ]
-}
-
-# storms_save CASE CYCLES: storms.resume says "start from CASE
-# (a name in ALL, or end: past the last) with CYCLES of it done". The
-# failures counted are those reported so far (a check's subshell saving
-# its progress counts the ones before it).
-storms_save() {
-	resume_save storms "NCOAL_SEED=$SEED" \
-		"NCOAL_STORMS_FROM=$(case_index "$1") NCOAL_STORMS_CYCLES=$2" \
-		"NCOAL_STORMS_SWAPS=$SWAPS NCOAL_STORMS_FAILED=$((FAILED + ksft_fail))" \
-		"NCOAL_STORMS_RIG_LOST=$(cat "$RIG_FILE")" \
-		"NCOAL_STORMS_HOSTS_LOST=$((HOSTS_LOST + 1))"
-}
-
-# The guests the rig took, in a file: checks' subshells count them.
-RIG_FILE=$OUT/rig-lost
-echo "$RIG_LOST" > "$RIG_FILE"
-
-# rig_took: one more guest the rig took (the caller said which and
-# why), its QEMU's pid file gone with it; fails past RIG_MAX.
-rig_took() {
-	local n=$(($(cat "$RIG_FILE") + 1))
-
-	echo "$n" > "$RIG_FILE"
-	rm -f $L2_DIR/qemu.pid
-	stress_case storms-rig-loss 1 guests
-	[ "$n" -le "$RIG_MAX" ] ||
-		fail "the rig took $n guests, more than NCOAL_STORMS_RIG_MAX=$RIG_MAX"
-}
-
-# start_cycles CASE: the cycles of CASE done in earlier test hosts.
-start_cycles() {
-	if [ "$(case_index "$1")" = "$FROM" ]; then
-		echo "$CYCLES"
-	else
-		echo 0
-	fi
-}
-
-if [ "$HOSTS_LOST" -gt 0 ]; then
-	log "the storms go on in a new test host: $HOSTS_LOST died under them; from case $FROM of \"$ALL\" with $CYCLES cycle(s) of it done, $FAILED failure(s) and $RIG_LOST guest(s) lost before (seed $SEED)"
-	# What the earlier test hosts finished, for the table; its checks
-	# are in their output.log (suite.sh drops them from the stream).
-	if [ "$FAILED" -gt 0 ]; then
-		not_ok "storms: $FAILED check(s) failed in the earlier test host(s) (their output.log)"
-	fi
-	k=0
-	for c in $ALL; do
-		k=$((k + 1))
-		[ "$k" -lt "$FROM" ] && asked "$c" || continue
-		if [ "$c" = swap-call ]; then
-			stress_case "$c" "$SWAPS" swaps
-		else
-			stress_case "$c" "$(case_cycles "$c")" cycles
-		fi
-		[ "$FAILED" -gt 0 ] ||
-			ok "$c: its checks passed in an earlier test host"
-	done
-	[ "$RIG_LOST" -gt 0 ] &&
-		stress_case storms-rig-loss "$RIG_LOST" guests
-	stress_case storms-host-loss "$HOSTS_LOST" hosts
-else
-	log "seed $SEED (replay: NCOAL_SEED=$SEED; timing still differs)"
-fi
+mkdir -p "$L2_DIR"
+storms_earlier
 
 # case_mark: where L1's kernel log ends before a case.
 case_mark() {
