@@ -20,7 +20,8 @@ trap 'rm -rf "$T"' EXIT
 # lists TEST:HOW:TIMES (freeze, int3, gif, guard, oops; rerun and rerunfail:
 # run.sh ran the test again, the second run passes or fails; resume and
 # resumebad: the test leaves a NAME.resume, good or not, and the host
-# dies), each test dies so the first TIMES times it runs.
+# dies), each test dies so the first TIMES times it runs; boot: the host
+# dies before the test starts, TIMES times once it has run once.
 cat > "$T/fake-vm" <<'EOF_VM'
 #!/bin/bash
 while [ "$1" != -- ]; do
@@ -42,6 +43,16 @@ i=0
 exec > "$out/output.log"
 echo "TAP version 13"
 for t in "$@"; do
+	for d in $FAKE_DIE; do
+		IFS=: read -r dt how times <<< "$d"
+		[ "$dt" = "$t" ] && [ "$how" = boot ] || continue
+		c=$(cat "$FAKE_DIR/count-$t" 2>/dev/null || echo 0)
+		b=$(cat "$FAKE_DIR/boot-$t" 2>/dev/null || echo 0)
+		[ "$c" -ge 1 ] && [ "$b" -lt "$times" ] || continue
+		echo $((b + 1)) > "$FAKE_DIR/boot-$t"
+		echo "[ 0.9] Oops: int3: 0000 [#1] SMP NOPTI" >> "$out/serial.log"
+		exit 125
+	done
 	echo "# === $t"
 	i=$((i + 1)); echo "ok $i $t: first check${NCOAL_FAKE_DONE:+, resumed at $NCOAL_FAKE_DONE}"
 	c=$(cat "$FAKE_DIR/count-$t" 2>/dev/null || echo 0)
@@ -91,7 +102,7 @@ run_suite() {
 
 	shift 2
 	[ $# -gt 0 ] || set -- a b c
-	rm -f "$T"/count-*
+	rm -f "$T"/count-* "$T"/boot-*
 	FAKE_DIR=$T FAKE_DIE=$die NCOAL_BUILD=$T/build-$name \
 		NCOAL_VM_RUNNER=$T/fake-vm VM_TIMEOUT=600 \
 		"$SUITE" "$@" > "$T/$name.tap" 2>&1
@@ -225,5 +236,24 @@ resumebad() {
 }
 verdict "a NAME.resume with other words is ignored: the usual retry, once" \
 	resumebad resumebad
+
+run_suite bootresume "b:resume:1 b:boot:2"
+bootresume() {
+	[ "$(count bootresume "b had not started in test host [23]; it runs in a new one from where it was \(NCOAL_FAKE_DONE=1 NCOAL_FAKE_X=7\)")" = 2 ] &&
+		has bootresume "^ok [0-9]* b: first check, resumed at 1\$" &&
+		lacks bootresume "twice" && [ "$(rc bootresume)" = 0 ]
+}
+verdict "a test host that dies before a resumed test starts: the same words again, not a death under it" \
+	bootresume bootresume
+
+run_suite bootretry "b:freeze:1 b:boot:1"
+bootretry() {
+	has bootretry "b runs again" &&
+		has bootretry "b had not started in test host 2; it runs in a new one\$" &&
+		lacks bootretry "twice" && [ "$(count bootretry "^ok [0-9]* b: ")" = 2 ] &&
+		[ "$(rc bootretry)" = 0 ]
+}
+verdict "a death before a retried test starts does not make it the second" \
+	bootretry bootretry
 
 finish

@@ -75,7 +75,7 @@ mkdir -p "$out"
 # are allowed than make check's 3. The soak and the storms go on where
 # they were in a new one (their .resume files), so a death costs a boot.
 VM_TIMEOUT=${STRESS_TIMEOUT:-14400} NCOAL_SUITE_OUT=$out \
-NCOAL_VM_DEATHS=${NCOAL_VM_DEATHS:-12} \
+NCOAL_VM_DEATHS=${NCOAL_VM_DEATHS:-20} \
 NCOAL_SUITE_ENV="NCOAL_STRESS=1 NCOAL_TEST_TIMEOUT=5400" \
 	tools/testing/vm/suite.sh "${tests[@]}" > "$out/stress.tap" 2> "$out/vm.err"
 rc=$?

@@ -150,6 +150,7 @@ while [ ${#tests[@]} -gt 0 ]; do
 		env "${suite_env[@]}" "${resume_env[@]}" \
 		tools/testing/vm/run.sh "${tests[@]}" > "$out.err" 2>&1
 	rc=$?
+	given=("${resume_env[@]}")
 	resume_env=()
 	ln -sfn "suite-$host" "$top/last"
 	logs+=("$out/serial.log")
@@ -202,6 +203,12 @@ while [ ${#tests[@]} -gt 0 ]; do
 		# A real kernel report: the test failed; the rest go on.
 		result "not ok" "$dead: the test host oopsed under it (above)"
 		rest=("${rest[@]:1}")
+	elif ! grep -qxF "# === $dead" "$out/output.log" 2>/dev/null; then
+		# It died before the test started (booting, or between two
+		# tests): not a death under it; the words it was given, if
+		# any, still say where it is.
+		resume_env=("${given[@]}")
+		echo "# vm: $dead had not started in test host $host; it runs in a new one${given[*]:+ from where it was (${given[*]})}"
 	elif [ -n "$resume" ]; then
 		read -r -a resume_env <<< "$resume"
 		retried+="$dead "
