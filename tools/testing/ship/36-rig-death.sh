@@ -103,11 +103,12 @@ pings died $(seq 1 30) 60
 pings died_gap $(seq 1 10) $(seq 31 40) 60
 pings never 20
 
-# watch NAME LOG WANT [lost]: ping_watch with a gap of at most 15.
+# watch NAME LOG WANT [lost [DIED]]: ping_watch with a gap of at most
+# 15; DIED in seconds after T0.
 watch() {
 	local got=pass
 
-	ping_watch "$T/$2" $T0 15 "${4:-}" > "$T/watch.out" || got=fail
+	ping_watch "$T/$2" $T0 15 "${4:-}" "${5:+$((T0 + $5))}" > "$T/watch.out" || got=fail
 	check "ping_watch: $1 ($(cat "$T/watch.out"))" $got "$3"
 }
 
@@ -117,6 +118,11 @@ watch "a gap in the first 10 s does not count" early pass
 watch "the guest died at 30 s" died fail
 watch "the guest died at 30 s, the rig took it" died pass lost
 watch "a gap before the rig took the guest" died_gap fail lost
+watch "the rig took the guest 3 s after its last answer" died pass lost 33
+watch "its QEMU ended 10 s after its last answer" died pass lost 40
+watch "it stopped answering 20 s before its QEMU ended (a hang)" died fail lost 50
+watch "it hung 40 s, the pings ended with the soak (at 60 s)" died fail lost 90
+watch "the QEMU's end is before the last answer (clock skew)" died pass lost 20
 watch "no answer at all" never fail lost
 check "ping_last: the last answer of a guest that died at 30 s" \
 	"$(ping_last "$T/died" $T0)" 30

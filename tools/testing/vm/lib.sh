@@ -379,7 +379,8 @@ l2_boot() {
 	# reach qemu.log, and a daemonized QEMU sends them to /dev/null.
 	# "qemu-system-x86_64" may be a shell function (the relay tests').
 	# In a subshell that records QEMU's exit status (a guest QEMU that
-	# died without a word once: the status says whether it was a signal).
+	# died without a word once: the status says whether it was a signal;
+	# the time, how long the guest hung before it died).
 	# The launcher outlives the test: it closes every descriptor it
 	# inherited above stderr, or a pipe a caller reads to its end (a
 	# check's "$(...)", run.sh's) never ends: bash keeps copies of fds
@@ -395,7 +396,7 @@ l2_boot() {
 		-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on${L2_NETDEV_OPTS:+,$L2_NETDEV_OPTS} \
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:02,romfile= \
 		-pidfile $L2_DIR/qemu.pid > $L2_DIR/qemu.log 2>&1 < /dev/null
-	  echo "qemu exit status $? (128+N: signal N)" >> $L2_DIR/qemu.log
+	  echo "qemu exit status $? (128+N: signal N) at $(date +%s)" >> $L2_DIR/qemu.log
 	) > /dev/null 2>&1 < /dev/null &
 	launcher=$!
 	# Out of the job table: a caller's bare "wait" must not wait for it.

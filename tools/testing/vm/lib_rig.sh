@@ -18,26 +18,37 @@ STRESS_DMESG_BAD='INFO: task .* blocked for more than|possible (recursive|circul
 
 # rig_guest_death CONSOLE QEMULOG: whether a guest that died died of the
 # rig's known fault (prints why, returns 0) rather than of something a
-# test must fail on (returns 1). It is the rig's only if the guest's
-# QEMU exited by itself with status 0 (panic=-1 and -no-reboot turn a
-# panic or a triple fault into that; a signal or an abort is QEMU's own
-# death), the guest did not power itself off, no frame on the console
-# is in a module (ours is virtio_net), and the console shows either no
-# kernel report at all or only that signature: after the guest came up,
-# or anywhere for a guest that died while booting.
+# test must fail on (prints why not, returns 1). It is the rig's only if
+# the guest's QEMU exited by itself with status 0 (panic=-1 and
+# -no-reboot turn a panic or a triple fault into that; a signal or an
+# abort is QEMU's own death), the guest did not power itself off, no
+# frame on the console is in a module (ours is virtio_net), and the
+# console shows either no kernel report at all or only that signature:
+# after the guest came up, or anywhere for a guest that died while
+# booting.
 rig_guest_death() {
-	local console=$1 qlog=$2 after first
+	local console=$1 qlog=$2 after first st
 
-	grep -q '^qemu exit status 0 ' "$qlog" 2>/dev/null || return 1
+	st=$(grep -m1 '^qemu exit status ' "$qlog" 2>/dev/null)
+	case "$st" in
+	"qemu exit status 0 "*) ;;
+	"")	echo "not the rig's: no QEMU exit status recorded"; return 1 ;;
+	*)	echo "not the rig's: ${st%% (*}"; return 1 ;;
+	esac
 	# A poweroff (a test's, or storms' guest-off) exits 0 too.
-	grep -q 'reboot: Power down' "$console" && return 1
+	if grep -q 'reboot: Power down' "$console"; then
+		echo "not the rig's: the guest powered off"
+		return 1
+	fi
 	if grep -q NCOAL_L2_READY "$console"; then
 		after=$(sed -n '/NCOAL_L2_READY/,$p' "$console")
 	else
 		after=$(cat "$console")
 	fi
 	# A frame in a module: not only the rig's.
-	if echo "$after" | grep -qE '\+0x[0-9a-f]+/0x[0-9a-f]+ \[[a-z0-9_]+\]'; then
+	first=$(echo "$after" | grep -m1 -E '\+0x[0-9a-f]+/0x[0-9a-f]+ \[[a-z0-9_]+\]')
+	if [ -n "$first" ]; then
+		echo "not the rig's: a frame in a module (${first#*] })"
 		return 1
 	fi
 	# The first report is the cause; what follows it is its fallout.
@@ -46,7 +57,7 @@ rig_guest_death() {
 	"")	echo "no kernel report on its console, QEMU exit status 0 (a triple fault)" ;;
 	*"PANIC: double fault"*|*"BUG: TASK stack guard page was hit"*)
 		echo "${first#*] }" ;;
-	*)	return 1 ;;
+	*)	echo "not the rig's: ${first#*] }"; return 1 ;;
 	esac
 }
 

@@ -361,14 +361,17 @@ probe_judge() {
 	}' "$3" "${@:4}"
 }
 
-# ping_watch PINGLOG T0 STUCK [lost]: the soak's watchdog, on the log of
-# one "ping -D -i 1" process: the longest run of unanswered pings
+# ping_watch PINGLOG T0 STUCK [lost [DIED]]: the soak's watchdog, on the
+# log of one "ping -D -i 1" process: the longest run of unanswered pings
 # (icmp_seq numbers between two answers, and after the last one), from
 # T0 + 10 s (the first flaps) to the end, at most STUCK. With "lost"
-# (a guest the rig took), not the run after the last answer: that is
-# its death.
+# (a guest the rig took), not the run after the last answer, which is
+# its death; but with DIED (when its QEMU ended, epoch seconds), the
+# pings sent after the last answer and before DIED (one a second) do
+# count: a guest that stopped answering long before it died hung first,
+# and a stalled queue of ours must not pass as the rig's death.
 ping_watch() {
-	awk -v t0="$(($2 + 10))" -v stuck="$3" -v lost="${4:-}" '
+	awk -v t0="$(($2 + 10))" -v stuck="$3" -v lost="${4:-}" -v died="${5:-0}" '
 		/bytes from/ {
 			t = substr($1, 2, length($1) - 2) + 0
 			for (i = 1; i <= NF; i++)
@@ -380,7 +383,12 @@ ping_watch() {
 		}
 		/packets transmitted/ { sent = $1 }
 		END {
-			if (!lost && sent - last > run) { run = sent - last; at = lt }
+			tail = sent - last
+			if (lost) {
+				hung = died > lt && lt > 0 ? int(died - lt) - 1 : 0
+				tail = hung < tail ? hung : tail
+			}
+			if (tail > run) { run = tail; at = lt }
 			printf "pings %d, answered %d; longest run unanswered %d (after +%d s), allowed %d\n",
 				sent, good, run, (at > 0 ? at - t0 + 10 : 0), stuck
 			exit !(sent > 0 && good > 0 && run <= stuck)

@@ -422,17 +422,18 @@ host_flap() {
 
 # ---- a guest the rig takes ----
 
-# lost_guest_ok: what the lost guest ran passed: the counters balanced
-# at every check (its rings are gone after its death, which the checks
-# between the death and its discovery report), no gap in the pings
-# before it died, the test host's log clean.
+# lost_guest_ok DIED: what the lost guest ran passed: the counters
+# balanced at every check (its rings are gone after its death, which the
+# checks between the death and its discovery report), no gap in the
+# pings before it died (at DIED, epoch seconds: a guest that stopped
+# answering long before it died hung first), the test host's log clean.
 lost_guest_ok() {
 	echo "checks during the soak: $(grep -c '^ok' "$OUT/balance.log" 2>/dev/null) reads of every ring"
 	if grep -q 'out of balance' "$OUT/balance.log" 2>/dev/null; then
 		grep 'out of balance' "$OUT/balance.log" | head -n 10
 		fail "counters out of balance during the soak"
 	fi
-	ping_watch "$OUT/ping.log" "$T0" "$STUCK" lost ||
+	ping_watch "$OUT/ping.log" "$T0" "$STUCK" lost "$1" ||
 		fail "the pings stopped before the guest died"
 	stress_dmesg_l1 && dmesg_clean_l1
 }
@@ -456,13 +457,18 @@ loops_stop() {
 # files in $OUT.rig-N); otherwise returns and the checks below fail on
 # the missing guest.
 rig_loss() {
-	local soaked=$1 why n state
+	local soaked=$1 why n state died
 
-	why=$(rig_guest_death "$OUT/l2-console.log" "$OUT/l2-qemu.log") || return 0
+	died=$(sed -n 's/^qemu exit status .* at \([0-9]*\)$/\1/p' "$OUT/l2-qemu.log")
+	log "the guest answered its last ping at +$soaked s; its QEMU ended at +$((${died:-T0} - T0)) s"
+	why=$(rig_guest_death "$OUT/l2-console.log" "$OUT/l2-qemu.log") || {
+		log "the guest died, $why: the soak fails on it"
+		return 0
+	}
 	n=$((RIG_LOST + 1))
-	log "the rig took the guest at about +$soaked s ($why)"
+	log "the rig took the guest ($why)"
 	check "$CASE: attempt $n, until the rig took its guest: counters balanced, pings answered, test host's log clean" \
-		lost_guest_ok || return 0
+		lost_guest_ok "${died:-0}" || return 0
 	stress_case "$CASE-rig-loss" 1 guests
 	if [ $((n + HOSTS_LOST)) -gt "$RIG_MAX" ]; then
 		log "the rig took $n guests and $HOSTS_LOST test host(s), more than NCOAL_SOAK_RIG_MAX=$RIG_MAX: the soak fails"
@@ -525,6 +531,29 @@ kill -INT "$PING" 2>/dev/null
 wait "$PING" 2>/dev/null
 log "soak over after $((EPOCHSECONDS - T0)) s: $flaps host actions ($(grep -c refused "$OUT/host-flap.log") refused as out of range)"
 
+# wind_down: the guest's plans end with the soak (a command may outlast
+# it by seconds); waits up to 120 s for both to say so, their last
+# lines in WOUND. A guest whose QEMU goes meanwhile is as gone as one
+# that went during the soak (GONE): the rig takes guests then too (CI
+# saw one stop answering at +17 s and its QEMU end during this wait).
+# A guest that hangs must not hold the test until its time limit.
+wind_down() {
+	local end=$((EPOCHSECONDS + 120))
+
+	WOUND=
+	while [ $EPOCHSECONDS -lt $end ]; do
+		if ! proc_alive "$(l2_pid)"; then
+			GONE=1
+			log "+$((EPOCHSECONDS - T0)) s: the guest's QEMU is gone while its plans wind down"
+			return
+		fi
+		WOUND=$(l2 -t 10 'tail -n 1 /tmp/flap.log; tail -n 1 /tmp/tx.log' 2>/dev/null) &&
+			[[ $WOUND == *__flap_done*__tx_done* ]] && return
+		nap 2000
+	done
+}
+[ -n "$GONE" ] || wind_down
+
 # A gone guest soaked until its last answered ping.
 if [ -n "$GONE" ]; then
 	[ -n "$LOST" ] || post_mortem
@@ -537,25 +566,14 @@ else
 	stress_case "$CASE" "$DUR" seconds
 fi
 
-# ---- wind down ----
+# ---- judging ----
 
 ip link set $TAP up
 guest_done() {
-	local log end=$((EPOCHSECONDS + 120))
-
 	[ -z "$GONE" ] || fail "the guest's QEMU is gone"
-	# The plans end with the soak (a command may outlast it by
-	# seconds); a guest that dies or hangs now must not hold the test
-	# until its time limit.
-	while [ $EPOCHSECONDS -lt $end ]; do
-		proc_alive "$(l2_pid)" || { post_mortem; fail "the guest's QEMU is gone"; }
-		log=$(l2 -t 10 'tail -n 1 /tmp/flap.log; tail -n 1 /tmp/tx.log' 2>/dev/null) &&
-			[[ $log == *__flap_done*__tx_done* ]] && break
-		nap 2000
-	done
-	echo "guest: $(echo "$log" | tr '\n' ' ')"
-	[[ $log == *__flap_done* ]] || fail "the guest's flapper did not finish"
-	[[ $log == *__tx_done* ]] || fail "the guest's UDP stream did not finish"
+	echo "guest: $(echo "$WOUND" | tr '\n' ' ')"
+	[[ $WOUND == *__flap_done* ]] || fail "the guest's flapper did not finish"
+	[[ $WOUND == *__tx_done* ]] || fail "the guest's UDP stream did not finish"
 }
 check "$CASE: guest flapper and stream finished" guest_done
 log "$(since): the guest is done"
