@@ -104,7 +104,7 @@ run_suite() {
 	[ $# -gt 0 ] || set -- a b c
 	rm -f "$T"/count-* "$T"/boot-*
 	FAKE_DIR=$T FAKE_DIE=$die NCOAL_BUILD=$T/build-$name \
-		NCOAL_VM_RUNNER=$T/fake-vm VM_TIMEOUT=600 \
+		NCOAL_VM_RUNNER=$T/fake-vm VM_TIMEOUT=600 NCOAL_VM_DEATHS=3 \
 		"$SUITE" "$@" > "$T/$name.tap" 2>&1
 	echo $? > "$T/$name.rc"
 }

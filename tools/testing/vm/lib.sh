@@ -255,6 +255,45 @@ l2_cpu_view() {
 	[ -n "${rip:-}" ] && l2_stack_view "$regs"
 }
 
+# l2_vring_view: the guest's first RX and TX rings as they are in its
+# memory (read through its QEMU's monitor, which vhost does not stop):
+# the avail and used indexes, and the event indexes each side asked to
+# be told at. A used index ahead of the guest's used_event with the
+# guest idle is an interrupt that did not come; an avail index ahead of
+# the used one with avail_event passed is a kick vhost did not act on.
+l2_vring_view() {
+	local dev q st num avail used
+
+	dev=$(l2_monitor 'info virtio' | awk '/virtio-net/ { print $1; exit }')
+	[ -n "$dev" ] || { echo "guest rings: no virtio-net device on the monitor"; return 0; }
+	for q in 0 1; do
+		st=$(l2_monitor "info virtio-queue-status $dev $q")
+		num=$(echo "$st" | awk '$1 == "num:" { print $2; exit }')
+		avail=$(echo "$st" | awk '$1 == "avail:" { print $2; exit }')
+		used=$(echo "$st" | awk '$1 == "used:" { print $2; exit }')
+		if [ -z "$num" ] || [ -z "$avail" ] || [ $((avail)) = 0 ]; then
+			echo "guest ring $q: not set up"
+			continue
+		fi
+		echo "guest ring $q ($([ $q = 0 ] && echo rx || echo tx), $num entries):" \
+			"avail flags/idx $(vring_u16 "$avail" 2)," \
+			"used_event $(vring_u16 $((avail + 4 + 2 * num)) 1);" \
+			"used flags/idx $(vring_u16 "$used" 2)," \
+			"avail_event $(vring_u16 $((used + 4 + 8 * num)) 1)"
+	done
+}
+
+# vring_u16 GPA N: N little-endian 16-bit words of guest memory at GPA,
+# in decimal.
+vring_u16() {
+	local w out=
+
+	for w in $(l2_monitor "xp /$2hx $1" | sed 's/^[0-9a-f]*: *//'); do
+		out+="${out:+/}$((w))"
+	done
+	echo "${out:-?}"
+}
+
 # l2_modsyms_save: the guest's module symbols (addresses and names of
 # every module's text), for l2_stack_view. Run while the guest answers;
 # a guest that hangs later can no longer tell where its modules are.

@@ -48,7 +48,8 @@ rig_guest_death() {
 	# A frame in a module: not only the rig's.
 	first=$(echo "$after" | grep -m1 -E '\+0x[0-9a-f]+/0x[0-9a-f]+ \[[a-z0-9_]+\]')
 	if [ -n "$first" ]; then
-		echo "not the rig's: a frame in a module (${first#*] })"
+		first=${first#*] }
+		echo "not the rig's: a frame in a module (${first# })"
 		return 1
 	fi
 	# The first report is the cause; what follows it is its fallout.

@@ -25,7 +25,7 @@
 # are clean.
 #
 #   VM_TIMEOUT        seconds for the whole suite (default 3600)
-#   NCOAL_VM_DEATHS   new test hosts allowed after deaths (default 3)
+#   NCOAL_VM_DEATHS   new test hosts allowed after deaths (default 5)
 #   NCOAL_SUITE_ENV   VAR=VALUE words for run.sh (make stress)
 #   NCOAL_VM_RUNNER   instead of scripts/vm (its own test: ship/35)
 #   NCOAL_SUITE_OUT   where the test hosts' files go (default
@@ -48,7 +48,7 @@ if [ ${#tests[@]} -eq 0 ]; then
 fi
 read -r -a suite_env <<< "${NCOAL_SUITE_ENV:-}"
 end=$(($(date +%s) + ${VM_TIMEOUT:-3600}))
-max_deaths=${NCOAL_VM_DEATHS:-3}
+max_deaths=${NCOAL_VM_DEATHS:-5}
 top=${NCOAL_SUITE_OUT:-$NCOAL_BUILD/vm}
 real_reports='BUG:|Oops:|WARNING:|general protection fault|kernel BUG at|soft lockup|hard LOCKUP|blocked for more than|rcu_.*self-detected stall|rcu_.*detected stalls'
 

@@ -420,6 +420,28 @@ host_flap() {
 	fi
 }
 
+# stall_view SILENT: once, when no ping was answered for SILENT s and
+# the guest's QEMU still runs: where its vCPU is, its rings as they are
+# in its memory, the host's rings, and whether the guest still answers
+# over TCP. Whether a stall is the guest not running (the rig) or a
+# queue that stopped (a lost interrupt or kick: ours) is told here, not
+# after the guest died.
+stall_view() {
+	local d r
+
+	echo "+$((EPOCHSECONDS - T0)) s: no ping answered for $1 s and the guest's QEMU runs: a look at it"
+	l2_cpu_view
+	l2_vring_view
+	for d in "${DIRS[@]}"; do
+		for r in rx tx; do
+			echo "host ${d##*/}/$r: $(grep -vE '^(usecs_hist|frames_hist)' "$d/$r" 2>/dev/null | tr '\n' ' ')"
+		done
+	done
+	l2 -t 8 "grep -E 'virtio|CPU' /proc/interrupts; ip -s link show eth0; cat $COAL_DIR/state" 2>&1 ||
+		echo "guest: no answer over TCP in 8 s"
+	l2_vring_view
+}
+
 # ---- a guest the rig takes ----
 
 # lost_guest_ok DIED: what the lost guest ran passed: the counters
@@ -502,6 +524,7 @@ next_check=$((T0 + 10))
 flaps=0
 GONE=
 LOST=
+STALLED=
 while [ $EPOCHSECONDS -lt $END ]; do
 	host_flap >> "$OUT/host-flap.log"
 	flaps=$((flaps + 1))
@@ -519,6 +542,11 @@ while [ $EPOCHSECONDS -lt $END ]; do
 			GONE=1
 			log "+$((EPOCHSECONDS - T0)) s: the guest's QEMU is gone: the soak ends here"
 			break
+		fi
+		silent=$((EPOCHSECONDS - T0 - $(ping_last "$OUT/ping.log" "$T0")))
+		if [ -z "$STALLED" ] && [ "$silent" -ge 8 ]; then
+			STALLED=1
+			stall_view "$silent" | sed 's/^/  /' | tee "$OUT/stall.log"
 		fi
 	fi
 done
