@@ -124,6 +124,8 @@ watch "it stopped answering 20 s before its QEMU ended (a hang)" died fail lost 
 watch "it hung 40 s, the pings ended with the soak (at 60 s)" died fail lost 90
 watch "the QEMU's end is before the last answer (clock skew)" died pass lost 20
 watch "no answer at all" never fail lost
+watch "no answer yet, the rig took it 1 s into the soak" never pass lost 1
+watch "no answer for 20 s, then its QEMU ended (a hang)" never fail lost 21
 check "ping_last: the last answer of a guest that died at 30 s" \
 	"$(ping_last "$T/died" $T0)" 30
 check "ping_last: no answer" "$(ping_last "$T/never" $T0)" 0

@@ -369,7 +369,9 @@ probe_judge() {
 # its death; but with DIED (when its QEMU ended, epoch seconds), the
 # pings sent after the last answer and before DIED (one a second) do
 # count: a guest that stopped answering long before it died hung first,
-# and a stalled queue of ours must not pass as the rig's death.
+# and a stalled queue of ours must not pass as the rig's death. A guest
+# that died before its first answer passes if it died within STUCK s
+# of T0 (the rig took one 1 s into a soak).
 ping_watch() {
 	awk -v t0="$(($2 + 10))" -v stuck="$3" -v lost="${4:-}" -v died="${5:-0}" '
 		/bytes from/ {
@@ -385,13 +387,16 @@ ping_watch() {
 		END {
 			tail = sent - last
 			if (lost) {
-				hung = died > lt && lt > 0 ? int(died - lt) - 1 : 0
+				# From the last answer, or from the start for
+				# a guest that died before its first one.
+				from = good > 0 ? lt : t0 - 10
+				hung = died > from ? int(died - from) - 1 : 0
 				tail = hung < tail ? hung : tail
 			}
 			if (tail > run) { run = tail; at = lt }
 			printf "pings %d, answered %d; longest run unanswered %d (after +%d s), allowed %d\n",
 				sent, good, run, (at > 0 ? at - t0 + 10 : 0), stuck
-			exit !(sent > 0 && good > 0 && run <= stuck)
+			exit !(sent > 0 && (good > 0 || (lost && died > 0)) && run <= stuck)
 		}' "$1"
 }
 
