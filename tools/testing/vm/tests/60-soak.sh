@@ -439,6 +439,7 @@ stall_view() {
 	done
 	l2 -t 8 "grep -E 'virtio|CPU' /proc/interrupts; ip -s link show eth0; cat $COAL_DIR/state" 2>&1 ||
 		echo "guest: no answer over TCP in 8 s"
+	# The rings again, seconds later: whether their indexes moved.
 	l2_vring_view
 }
 
@@ -543,10 +544,12 @@ while [ $EPOCHSECONDS -lt $END ]; do
 			log "+$((EPOCHSECONDS - T0)) s: the guest's QEMU is gone: the soak ends here"
 			break
 		fi
-		silent=$((EPOCHSECONDS - T0 - $(ping_last "$OUT/ping.log" "$T0")))
-		if [ -z "$STALLED" ] && [ "$silent" -ge 8 ]; then
-			STALLED=1
-			stall_view "$silent" | sed 's/^/  /' | tee "$OUT/stall.log"
+		if [ -z "$STALLED" ]; then
+			silent=$((EPOCHSECONDS - T0 - $(ping_last "$OUT/ping.log" "$T0")))
+			if [ "$silent" -ge 8 ]; then
+				STALLED=1
+				stall_view "$silent" | sed 's/^/  /' | tee "$OUT/stall.log"
+			fi
 		fi
 	fi
 done
