@@ -9,12 +9,63 @@
 #include <linux/errno.h>
 #include <linux/limits.h>
 #include <linux/math64.h>
+#include <linux/minmax.h>
 #include <linux/ncoal.h>
 #include <linux/time64.h>
 
 static bool ncoal_enabled(const struct ncoal_params *p)
 {
 	return p->usecs && p->max_frames > 1;
+}
+
+static u32 ncoal_hold_usecs(const struct ncoal *c)
+{
+	return min(c->params.usecs, c->prof.usecs);
+}
+
+static u32 ncoal_hold_frames(const struct ncoal *c)
+{
+	return min(c->params.max_frames, c->prof.frames);
+}
+
+/* The gap in effect: 0 if off or not shorter than the delay. */
+static u32 ncoal_gap_usecs(const struct ncoal *c)
+{
+	u32 gap = c->prof.gap_usecs;
+
+	return gap < ncoal_hold_usecs(c) ? gap : 0;
+}
+
+/* Whether a due notification is held now. */
+static bool ncoal_holding(const struct ncoal *c)
+{
+	return c->active && ncoal_hold_usecs(c) && ncoal_hold_frames(c) > 1;
+}
+
+/* Timer delay for a first held frame. */
+static u64 ncoal_first_delay(const struct ncoal *c)
+{
+	u32 us = ncoal_gap_usecs(c) ?: ncoal_hold_usecs(c);
+
+	return (u64)us * NSEC_PER_USEC;
+}
+
+static u64 ncoal_since(u64 now, u64 then)
+{
+	return now > then ? now - then : 0;
+}
+
+/* ns from @now until the pending frames are due; 0: due now. */
+static u64 ncoal_remaining(const struct ncoal *c, u64 now)
+{
+	u64 delay = (u64)ncoal_hold_usecs(c) * NSEC_PER_USEC;
+	u64 gap = (u64)ncoal_gap_usecs(c) * NSEC_PER_USEC;
+	u64 held = ncoal_since(now, c->first);
+	u64 idle = ncoal_since(now, c->last);
+
+	if (held >= delay || (gap && idle >= gap))
+		return 0;
+	return gap ? min(delay - held, gap - idle) : delay - held;
 }
 
 /* Whether the gate should be open at the last measured rate. */
@@ -80,9 +131,14 @@ void ncoal_init(struct ncoal *c, const struct ncoal_params *p, u64 now)
 {
 	*c = (struct ncoal) {
 		.params = *p,
+		.prof = {
+			.usecs = NCOAL_PROFILE_BOUND,
+			.frames = NCOAL_PROFILE_BOUND,
+		},
 		.win_start = now,
 	};
 	c->active = ncoal_gate(c);
+	c->delay_ns = ncoal_first_delay(c);
 }
 
 int ncoal_params_validate(const struct ncoal_params *p,
@@ -109,16 +165,36 @@ bool ncoal_flush(struct ncoal *c)
 	return true;
 }
 
-bool ncoal_set_params(struct ncoal *c, const struct ncoal_params *p)
+/* After a change of params or profile: flush what may not stay held. */
+static bool ncoal_reconfigured(struct ncoal *c, u32 usecs, u32 gap)
 {
-	bool flush = p->usecs != c->params.usecs ||
-		     c->pending >= p->max_frames;
+	bool flush = ncoal_hold_usecs(c) != usecs ||
+		     ncoal_gap_usecs(c) != gap ||
+		     c->pending >= ncoal_hold_frames(c);
 
-	c->params = *p;
 	ncoal_update_gate(c);
+	c->delay_ns = ncoal_first_delay(c);
 	if (flush || !c->active)
 		return ncoal_flush(c);
 	return false;
+}
+
+bool ncoal_set_params(struct ncoal *c, const struct ncoal_params *p)
+{
+	u32 usecs = ncoal_hold_usecs(c);
+	u32 gap = ncoal_gap_usecs(c);
+
+	c->params = *p;
+	return ncoal_reconfigured(c, usecs, gap);
+}
+
+bool ncoal_set_profile(struct ncoal *c, const struct ncoal_profile *prof)
+{
+	u32 usecs = ncoal_hold_usecs(c);
+	u32 gap = ncoal_gap_usecs(c);
+
+	c->prof = *prof;
+	return ncoal_reconfigured(c, usecs, gap);
 }
 
 enum ncoal_action ncoal_due(struct ncoal *c, u64 now, u32 frames)
@@ -138,15 +214,20 @@ enum ncoal_action ncoal_due(struct ncoal *c, u64 now, u32 frames)
 		c->win_pkts += frames;
 
 	total = (u64)c->pending + frames;
-	if (c->active && total < c->params.max_frames) {
+	if (ncoal_holding(c) && total < ncoal_hold_frames(c)) {
+		/* A queued stale timer is early for these: see _expired_at. */
+		if (!c->pending)
+			c->first = now;
+		c->last = now;
 		c->pending = total;
 		c->stats.deferred++;
 		if (c->armed)
 			return NCOAL_HOLD;
 		c->armed = true;
+		c->delay_ns = ncoal_first_delay(c);
 		return NCOAL_ARM;
 	}
-	if (c->active)
+	if (ncoal_holding(c))
 		c->stats.frame_flushes++;
 	c->pending = 0;
 	c->stats.sent++;
@@ -159,6 +240,26 @@ bool ncoal_timer_expired(struct ncoal *c)
 		return false;
 	c->stats.timer_fires++;
 	return true;
+}
+
+enum ncoal_action ncoal_timer_expired_at(struct ncoal *c, u64 now)
+{
+	u64 left = c->pending ? ncoal_remaining(c, now) : 0;
+
+	if (left) {
+		c->delay_ns = left;
+		return NCOAL_ARM;
+	}
+	return ncoal_timer_expired(c) ? NCOAL_SEND : NCOAL_HOLD;
+}
+
+void ncoal_get_profile(const struct ncoal *c, struct ncoal_profile *prof)
+{
+	prof->usecs = ncoal_hold_usecs(c);
+	prof->frames = ncoal_hold_frames(c);
+	prof->gap_usecs = ncoal_gap_usecs(c);
+	if (!prof->usecs || prof->frames <= 1)
+		*prof = (struct ncoal_profile) { };
 }
 
 enum ncoal_state ncoal_state(const struct ncoal *c)

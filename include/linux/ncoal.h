@@ -36,13 +36,33 @@
  *		notify();
  *
  * Whenever a function tells the caller to notify (NCOAL_SEND, or true from
- * ncoal_timer_expired(), ncoal_flush() or ncoal_set_params()), the engine
- * has already counted that notification in &ncoal_stats.sent and forgotten
- * the pending frames: the caller must then notify.
+ * ncoal_timer_expired(), ncoal_flush(), ncoal_set_params() or
+ * ncoal_set_profile()), the engine has already counted that notification
+ * in &ncoal_stats.sent and forgotten the pending frames: the caller must
+ * then notify.
+ *
+ * A policy (include/linux/ncoal_dim.h) may hold for less than the
+ * parameters allow, with a &struct ncoal_profile: the parameters stay the
+ * upper bound of every hold.  A profile's end-of-burst gap needs the
+ * expiry reported with ncoal_timer_expired_at() instead, which may ask
+ * for the timer to be started again::
+ *
+ *	switch (ncoal_timer_expired_at(&c, ktime_get_ns())) {
+ *	case NCOAL_SEND:
+ *		notify();
+ *		break;
+ *	case NCOAL_ARM:
+ *		hrtimer_start(&t, ns_to_ktime(ncoal_delay_ns(&c)),
+ *			      HRTIMER_MODE_REL);
+ *		break;
+ *	case NCOAL_HOLD:
+ *		break;
+ *	}
  */
 #ifndef _LINUX_NCOAL_H
 #define _LINUX_NCOAL_H
 
+#include <linux/limits.h>
 #include <linux/time64.h>
 #include <linux/types.h>
 
@@ -99,7 +119,8 @@ struct ncoal_limits {
  * @deferred: ncoal_due() calls that held their frames (NCOAL_ARM and
  *	NCOAL_HOLD results)
  * @timer_fires: true returns of ncoal_timer_expired()
- * @frame_flushes: NCOAL_SEND results caused by @max_frames while active
+ * @frame_flushes: NCOAL_SEND results caused by the frame bound in effect
+ *	(&ncoal_params.max_frames, or a profile's lower one) while holding
  * @activations: transitions of the gate from idle to active, by the rate
  *	or by ncoal_set_params() (not the initial state set by ncoal_init())
  * @deactivations: transitions of the gate from active to idle or off, by
@@ -120,6 +141,30 @@ struct ncoal_stats {
 	u64 frame_flushes;
 	u64 activations;
 	u64 deactivations;
+};
+
+/* A &struct ncoal_profile field that asks for the parameter's own bound. */
+#define NCOAL_PROFILE_BOUND	U32_MAX
+
+/**
+ * struct ncoal_profile - how long a hold lasts, as a policy chooses it
+ * @usecs: maximum delay from the first held frame, in microseconds; the
+ *	delay in effect is the smaller of this and &ncoal_params.usecs;
+ *	0: hold nothing
+ * @frames: frame bound; the bound in effect is the smaller of this and
+ *	&ncoal_params.max_frames; 0 or 1: hold nothing
+ * @gap_usecs: end-of-burst gap, in microseconds: held frames are also
+ *	sent once no new frame was held for this long (e1000's packet
+ *	timer next to its absolute one); 0, or not below the delay in
+ *	effect: off
+ *
+ * ncoal_init() starts with NCOAL_PROFILE_BOUND, NCOAL_PROFILE_BOUND, 0:
+ * every hold lasts as long as the parameters allow.
+ */
+struct ncoal_profile {
+	u32 usecs;
+	u32 frames;
+	u32 gap_usecs;
 };
 
 /**
@@ -152,7 +197,11 @@ enum ncoal_state {
 /**
  * struct ncoal - one coalescing instance; callers treat it as opaque
  * @params: parameters in effect
+ * @prof: profile in effect, see ncoal_set_profile()
  * @stats: counters
+ * @first: time of the first frame held since the last notification, ns
+ * @last: time of the last frame held, ns
+ * @delay_ns: timer delay for the caller's next NCOAL_ARM
  * @win_start: start of the current rate window, ns
  * @win_pkts: frames counted in the current rate window (saturating)
  * @rate: rate measured at the end of the last window, packets per second
@@ -165,7 +214,11 @@ enum ncoal_state {
  */
 struct ncoal {
 	struct ncoal_params params;
+	struct ncoal_profile prof;
 	struct ncoal_stats stats;
+	u64 first;
+	u64 last;
+	u64 delay_ns;
 	u64 win_start;
 	u64 win_pkts;
 	u32 rate;
@@ -182,6 +235,7 @@ struct ncoal {
  *
  * Zeroes the counters, starts the first rate window at @now with a
  * measured rate of 0.  The gate starts active only if the threshold is 0.
+ * The profile is reset to the parameters' bounds, without a gap.
  */
 void ncoal_init(struct ncoal *c, const struct ncoal_params *p, u64 now);
 
@@ -207,17 +261,32 @@ int ncoal_params_validate(const struct ncoal_params *p,
  * @c: the instance
  * @p: parameters, already checked with ncoal_params_validate()
  *
- * Counters and the rate window are kept; the gate is re-evaluated
- * against the last measured rate (with hysteresis), and a transition is
- * counted.  Pending frames are flushed, as by ncoal_flush(), when
- * coalescing is switched off, the gate closes, &ncoal_params.usecs
- * changes or &ncoal_params.max_frames drops to the number pending.  A
- * change of &ncoal_params.usecs also forgets the timer, even with nothing
- * pending, so that the next held frame gets NCOAL_ARM with the new delay.
+ * Counters, the rate window and the profile are kept; the gate is
+ * re-evaluated against the last measured rate (with hysteresis), and a
+ * transition is counted.  Pending frames are flushed, as by ncoal_flush(),
+ * when coalescing is switched off, the gate closes, the delay or the gap
+ * in effect changes or the frame bound in effect drops to the number
+ * pending.  A change of the delay or gap in effect also forgets the
+ * timer, even with nothing pending, so that the next held frame gets
+ * NCOAL_ARM with the new delay.
  *
  * Return: true if the caller must notify now (counted in sent).
  */
 bool ncoal_set_params(struct ncoal *c, const struct ncoal_params *p);
+
+/**
+ * ncoal_set_profile - change how long holds last, within the parameters
+ * @c: the instance
+ * @prof: the profile; any values (they are bounded by the parameters)
+ *
+ * Keeps counters, rate window and gate.  Pending frames are flushed, and
+ * the timer forgotten, as by ncoal_set_params(): when the delay or gap in
+ * effect changes, or the frame bound in effect drops to the number
+ * pending.  So a hold never outlasts the delay in effect when it started.
+ *
+ * Return: true if the caller must notify now (counted in sent).
+ */
+bool ncoal_set_profile(struct ncoal *c, const struct ncoal_profile *prof);
 
 /**
  * ncoal_due - a notification covering new frames is due
@@ -231,9 +300,10 @@ bool ncoal_set_params(struct ncoal *c, const struct ncoal_params *p);
  * at once.  Then @frames are counted in the next window and the
  * notification is either sent, with all pending frames, or held.
  *
- * Return: NCOAL_SEND if the gate is closed or &ncoal_params.max_frames
- * frames are now pending; otherwise NCOAL_ARM if no timer is started
- * (always the case at the first held frame), NCOAL_HOLD if one is.
+ * Return: NCOAL_SEND if the gate is closed, the profile holds nothing or
+ * the frame bound in effect is reached; otherwise NCOAL_ARM if no timer
+ * is started (always the case at the first held frame), NCOAL_HOLD if one
+ * is.
  */
 enum ncoal_action ncoal_due(struct ncoal *c, u64 now, u32 frames);
 
@@ -248,6 +318,23 @@ enum ncoal_action ncoal_due(struct ncoal *c, u64 now, u32 frames);
  * Return: true if frames were pending and the caller must notify now.
  */
 bool ncoal_timer_expired(struct ncoal *c);
+
+/**
+ * ncoal_timer_expired_at - the caller's timer expired, with the time
+ * @c: the instance
+ * @now: current time, ns
+ *
+ * Like ncoal_timer_expired(), but held frames that are not due yet (a
+ * new frame came within the profile's gap, or the expiry is stale and
+ * frames were held since) stay held, and the caller starts the timer
+ * again.  Frames are due once the gap passed since the last held frame
+ * or the delay in effect since the first one, whichever comes first.
+ *
+ * Return: NCOAL_SEND if the caller must notify now; NCOAL_ARM if it must
+ * start the timer for ncoal_delay_ns(); NCOAL_HOLD if nothing was
+ * pending: nothing to do.
+ */
+enum ncoal_action ncoal_timer_expired_at(struct ncoal *c, u64 now);
 
 /**
  * ncoal_flush - send pending frames now
@@ -265,11 +352,14 @@ bool ncoal_flush(struct ncoal *c);
  * ncoal_delay_ns - timer delay to use on NCOAL_ARM
  * @c: the instance
  *
- * Return: &ncoal_params.usecs in nanoseconds.
+ * Return: the delay, ns, computed by the call that returned NCOAL_ARM;
+ * outside of that, the delay a first held frame would get.  Without a
+ * profile that is &ncoal_params.usecs in nanoseconds; with a gap, the
+ * gap.
  */
 static inline u64 ncoal_delay_ns(const struct ncoal *c)
 {
-	return (u64)c->params.usecs * NSEC_PER_USEC;
+	return c->delay_ns;
 }
 
 /**
@@ -301,6 +391,14 @@ static inline u32 ncoal_rate(const struct ncoal *c)
 {
 	return c->rate;
 }
+
+/**
+ * ncoal_get_profile - the hold in effect
+ * @c: the instance
+ * @prof: filled with the delay, frame bound and gap in effect: the
+ *	profile bounded by the parameters, 0 for what is off
+ */
+void ncoal_get_profile(const struct ncoal *c, struct ncoal_profile *prof);
 
 /**
  * ncoal_read_stats - counters

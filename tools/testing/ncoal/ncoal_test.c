@@ -1015,6 +1015,307 @@ static void test_stats_map_onto_uapi(void)
 	CHECK_EQ(NCOAL_STATE_ACTIVE, VHOST_VRING_COALESCE_STATE_ACTIVE);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Profiles and the end-of-burst gap */
+
+static bool set_prof(struct ncoal *c, u32 usecs, u32 frames, u32 gap)
+{
+	struct ncoal_profile pr = {
+		.usecs = usecs, .frames = frames, .gap_usecs = gap,
+	};
+
+	return ncoal_set_profile(c, &pr);
+}
+
+/*
+ * A caller with a fake timer: notifications, the oldest held frame's
+ * wait, and the limit it had when it was first held.
+ */
+struct psim {
+	struct ncoal c;
+	bool timer_on;
+	u64 timer_at;
+	u64 oldest;
+	u64 limit;
+	u64 worst;
+	u64 sent;
+	bool over;
+};
+
+static void psim_notify(struct psim *s, u64 now)
+{
+	s->sent++;
+	if (now - s->oldest > s->worst)
+		s->worst = now - s->oldest;
+	if (now - s->oldest > s->limit)
+		s->over = true;
+}
+
+static void psim_due(struct psim *s, u64 now, u32 frames)
+{
+	u32 before = ncoal_pending(&s->c);
+	struct ncoal_profile pr;
+
+	ncoal_get_profile(&s->c, &pr);
+	switch (ncoal_due(&s->c, now, frames)) {
+	case NCOAL_SEND:
+		if (before)
+			psim_notify(s, now);
+		else
+			s->sent++;
+		return;
+	case NCOAL_ARM:
+		s->timer_on = true;
+		s->timer_at = now + ncoal_delay_ns(&s->c);
+		break;
+	case NCOAL_HOLD:
+		break;
+	}
+	if (!before) {
+		s->oldest = now;
+		s->limit = (u64)pr.usecs * US;
+	}
+}
+
+/* Run the fake timer up to @until. */
+static void psim_run(struct psim *s, u64 until)
+{
+	u64 now;
+
+	while (s->timer_on && s->timer_at <= until) {
+		now = s->timer_at;
+		s->timer_on = false;
+		switch (ncoal_timer_expired_at(&s->c, now)) {
+		case NCOAL_SEND:
+			psim_notify(s, now);
+			break;
+		case NCOAL_ARM:
+			s->timer_on = true;
+			s->timer_at = now + ncoal_delay_ns(&s->c);
+			break;
+		case NCOAL_HOLD:
+			break;
+		}
+	}
+}
+
+static void test_profile_default_is_bound(void)
+{
+	struct ncoal_profile pr;
+	struct ncoal c;
+
+	init(&c, 300, 16, 0, 10, 0);
+	ncoal_get_profile(&c, &pr);
+	CHECK_EQ(pr.usecs, 300);
+	CHECK_EQ(pr.frames, 16);
+	CHECK_EQ(pr.gap_usecs, 0);
+	CHECK_EQ(ncoal_delay_ns(&c), 300 * US);
+	/* above the bound: the bound */
+	CHECK(!set_prof(&c, 5000, 5000, 0));
+	ncoal_get_profile(&c, &pr);
+	CHECK_EQ(pr.usecs, 300);
+	CHECK_EQ(pr.frames, 16);
+	/* below: the profile; a new ARM uses it */
+	CHECK(!set_prof(&c, 40, 4, 0));
+	CHECK_EQ(ncoal_due(&c, 0, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_delay_ns(&c), 40 * US);
+	CHECK_EQ(ncoal_due(&c, US, 2), NCOAL_HOLD);
+	CHECK_EQ(ncoal_due(&c, 2 * US, 1), NCOAL_SEND);	/* 4 frames */
+	CHECK_EQ(ncoal_read_stats(&c)->frame_flushes, 1);
+	/* a lower parameter bounds the profile again */
+	CHECK(!set(&c, 20, 16, 0, 10));
+	ncoal_get_profile(&c, &pr);
+	CHECK_EQ(pr.usecs, 20);
+	CHECK_EQ(pr.frames, 4);
+	/* ncoal_init() forgets the profile */
+	init(&c, 300, 16, 0, 10, 0);
+	ncoal_get_profile(&c, &pr);
+	CHECK_EQ(pr.usecs, 300);
+}
+
+static void test_profile_zero_holds_nothing(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal_profile pr;
+	struct ncoal c;
+	int i;
+
+	init(&c, 500, 64, 0, 10, 0);
+	s = ncoal_read_stats(&c);
+	CHECK(!set_prof(&c, 0, NCOAL_PROFILE_BOUND, 0));
+	for (i = 0; i < 100; i++)
+		CHECK_EQ(ncoal_due(&c, i * US, 1), NCOAL_SEND);
+	CHECK_EQ(s->sent, 100);
+	CHECK_EQ(s->deferred, 0);
+	CHECK_EQ(s->frame_flushes, 0);
+	/* the gate is the parameters': still active */
+	CHECK_EQ(ncoal_state(&c), NCOAL_STATE_ACTIVE);
+	ncoal_get_profile(&c, &pr);
+	CHECK_EQ(pr.usecs, 0);
+	CHECK_EQ(pr.frames, 0);
+	CHECK_EQ(ncoal_delay_ns(&c), 0);
+	/* frames 1 holds nothing either */
+	CHECK(!set_prof(&c, NCOAL_PROFILE_BOUND, 1, 0));
+	CHECK_EQ(ncoal_due(&c, SEC, 1), NCOAL_SEND);
+	CHECK(!set_prof(&c, NCOAL_PROFILE_BOUND, NCOAL_PROFILE_BOUND, 0));
+	CHECK_EQ(ncoal_due(&c, SEC + US, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_delay_ns(&c), 500 * US);
+}
+
+static void test_profile_change_flushes_held(void)
+{
+	const struct ncoal_stats *s;
+	struct ncoal c;
+
+	init(&c, 500, 64, 0, 10, 0);
+	s = ncoal_read_stats(&c);
+	CHECK_EQ(ncoal_due(&c, 0, 3), NCOAL_ARM);
+	/* same delay in effect (above the bound): kept */
+	CHECK(!set_prof(&c, 600, NCOAL_PROFILE_BOUND, 0));
+	CHECK_EQ(ncoal_pending(&c), 3);
+	/* frame bound above the pending count: kept */
+	CHECK(!set_prof(&c, 600, 8, 0));
+	CHECK_EQ(ncoal_pending(&c), 3);
+	/* frame bound down to the pending count: sent */
+	CHECK(set_prof(&c, 600, 3, 0));
+	CHECK_EQ(ncoal_pending(&c), 0);
+	/* a shorter delay: sent, timer forgotten */
+	CHECK_EQ(ncoal_due(&c, 10 * US, 1), NCOAL_ARM);
+	CHECK(set_prof(&c, 100, 8, 0));
+	CHECK_EQ(ncoal_due(&c, 20 * US, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_delay_ns(&c), 100 * US);
+	/* a longer one too: the timer runs for the shorter */
+	CHECK(set_prof(&c, 400, 8, 0));
+	/* a gap switched on */
+	CHECK_EQ(ncoal_due(&c, 30 * US, 1), NCOAL_ARM);
+	CHECK(set_prof(&c, 400, 8, 50));
+	CHECK_EQ(s->sent, 4);
+	CHECK_EQ(s->deferred, 4);
+}
+
+static void test_gap_lone_frame(void)
+{
+	struct ncoal c;
+
+	init(&c, 500, 64, 0, 10, 0);
+	CHECK(!set_prof(&c, NCOAL_PROFILE_BOUND, NCOAL_PROFILE_BOUND, 50));
+	CHECK_EQ(ncoal_delay_ns(&c), 50 * US);
+	CHECK_EQ(ncoal_due(&c, 0, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_delay_ns(&c), 50 * US);
+	CHECK_EQ(ncoal_timer_expired_at(&c, 50 * US), NCOAL_SEND);
+	CHECK_EQ(ncoal_pending(&c), 0);
+	CHECK_EQ(ncoal_read_stats(&c)->timer_fires, 1);
+	/* a stale expiry finds nothing */
+	CHECK_EQ(ncoal_timer_expired_at(&c, 60 * US), NCOAL_HOLD);
+}
+
+static void test_gap_restarted_by_frames(void)
+{
+	struct ncoal c;
+
+	init(&c, 500, 64, 0, 10, 0);
+	set_prof(&c, NCOAL_PROFILE_BOUND, NCOAL_PROFILE_BOUND, 50);
+	CHECK_EQ(ncoal_due(&c, 0, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_due(&c, 30 * US, 1), NCOAL_HOLD);
+	/* at 50 us the last frame is 20 us old: 30 us more */
+	CHECK_EQ(ncoal_timer_expired_at(&c, 50 * US), NCOAL_ARM);
+	CHECK_EQ(ncoal_delay_ns(&c), 30 * US);
+	CHECK_EQ(ncoal_pending(&c), 2);
+	CHECK_EQ(ncoal_timer_expired_at(&c, 80 * US), NCOAL_SEND);
+	/* the plain expiry ignores the gap: sends at once */
+	CHECK_EQ(ncoal_due(&c, 100 * US, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_due(&c, 110 * US, 1), NCOAL_HOLD);
+	CHECK(ncoal_timer_expired(&c));
+}
+
+static void test_gap_bounded_by_delay(void)
+{
+	struct psim s = { 0 };
+	u64 t;
+
+	init(&s.c, 500, 1000, 0, 10, 0);
+	set_prof(&s.c, NCOAL_PROFILE_BOUND, NCOAL_PROFILE_BOUND, 50);
+	/* a frame every 10 us for 2 ms: the gap never passes */
+	for (t = 0; t < 2000 * US; t += 10 * US) {
+		psim_run(&s, t);
+		psim_due(&s, t, 1);
+	}
+	psim_run(&s, 10 * SEC);
+	CHECK(!s.over);
+	CHECK_EQ(s.worst, 500 * US);
+	CHECK_EQ(s.sent, 4);
+	CHECK_EQ(ncoal_pending(&s.c), 0);
+	CHECK(!s.timer_on);
+}
+
+static void test_gap_not_below_delay_is_off(void)
+{
+	struct ncoal_profile pr;
+	struct ncoal c;
+
+	init(&c, 100, 64, 0, 10, 0);
+	set_prof(&c, NCOAL_PROFILE_BOUND, NCOAL_PROFILE_BOUND, 100);
+	ncoal_get_profile(&c, &pr);
+	CHECK_EQ(pr.gap_usecs, 0);
+	CHECK_EQ(ncoal_due(&c, 0, 1), NCOAL_ARM);
+	CHECK_EQ(ncoal_delay_ns(&c), 100 * US);
+	/* a profile delay below the gap switches it off too */
+	set_prof(&c, 40, NCOAL_PROFILE_BOUND, 50);
+	ncoal_get_profile(&c, &pr);
+	CHECK_EQ(pr.usecs, 40);
+	CHECK_EQ(pr.gap_usecs, 0);
+}
+
+static void test_expired_at_stale_rearms(void)
+{
+	struct ncoal c;
+
+	/* without a gap: a stale expiry before the delay re-arms */
+	init(&c, 100, 4, 0, 10, 0);
+	CHECK_EQ(ncoal_due(&c, 0, 1), NCOAL_ARM);	/* timer: 100 us */
+	CHECK_EQ(ncoal_due(&c, 50 * US, 3), NCOAL_SEND);
+	CHECK_EQ(ncoal_due(&c, 60 * US, 1), NCOAL_HOLD);	/* timer queued */
+	CHECK_EQ(ncoal_timer_expired_at(&c, 100 * US), NCOAL_ARM);
+	CHECK_EQ(ncoal_delay_ns(&c), 60 * US);
+	CHECK_EQ(ncoal_timer_expired_at(&c, 160 * US), NCOAL_SEND);
+}
+
+/* Random frames, gaps and profile changes: never held past the limit. */
+static void test_random_profiles_never_late(void)
+{
+	u64 seed, t, total_sent = 0;
+	struct psim s;
+	int i;
+
+	for (seed = 1; seed <= 30; seed++) {
+		rng_state = seed * 0x9e3779b97f4a7c15ULL;
+		memset(&s, 0, sizeof(s));
+		init(&s.c, rnd_range(20, 1000), rnd_range(2, 128), 0, 10, 0);
+		t = 0;
+		for (i = 0; i < 20000; i++) {
+			t += rnd_range(0, 3) ? rnd_range(0, 30) * US :
+					       rnd_range(0, 2000) * US;
+			psim_run(&s, t);
+			if (!rnd_range(0, 500) &&
+			    set_prof(&s.c, rnd_range(0, 1200),
+				     rnd_range(0, 200), rnd_range(0, 300)))
+				psim_notify(&s, t);
+			if (!rnd_range(0, 2000) &&
+			    set(&s.c, rnd_range(0, 1000), rnd_range(1, 128),
+				0, 10))
+				psim_notify(&s, t);
+			psim_due(&s, t, rnd_range(1, 4));
+		}
+		psim_run(&s, t + 10 * SEC);
+		CHECK(!s.over);
+		CHECK_EQ(ncoal_pending(&s.c), 0);
+		CHECK_EQ(s.sent, ncoal_read_stats(&s.c)->sent);
+		total_sent += s.sent;
+	}
+	CHECK(total_sent > 0);
+}
+
 /* ------------------------------------------------------------------ */
 
 #define T(name) { #name, test_##name }
@@ -1054,6 +1355,15 @@ static const struct {
 	T(overflow_huge_counts),
 	T(overflow_huge_elapsed),
 	T(stats_map_onto_uapi),
+	T(profile_default_is_bound),
+	T(profile_zero_holds_nothing),
+	T(profile_change_flushes_held),
+	T(gap_lone_frame),
+	T(gap_restarted_by_frames),
+	T(gap_bounded_by_delay),
+	T(gap_not_below_delay_is_off),
+	T(expired_at_stale_rearms),
+	T(random_profiles_never_late),
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
