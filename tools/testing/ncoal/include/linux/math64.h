@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Userspace shim for lib/ncoal.c: the 64-bit division helpers of the
+ * Userspace shim for lib/ncoal*.c: the 64-bit division helpers of the
  * kernel's <linux/math64.h>.  They abort where the kernel would fault:
  * division by zero, and a quotient of mul_u64_u64_div_u64() that does not
  * fit in 64 bits (#DE on x86-64, whose version is a mulq/divq pair).
@@ -19,6 +19,11 @@ static inline u64 div64_u64(u64 dividend, u64 divisor)
 		abort();
 	}
 	return dividend / divisor;
+}
+
+static inline u64 div_u64(u64 dividend, u32 divisor)
+{
+	return div64_u64(dividend, divisor);
 }
 
 static inline u64 mul_u64_u64_div_u64(u64 a, u64 mul, u64 div)

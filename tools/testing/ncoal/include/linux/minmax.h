@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Userspace shim for lib/ncoal*.c: min(), max() and clamp(). */
+/* Userspace shim for lib/ncoal*.c: min(), max(), clamp() and their _t forms. */
 #ifndef _NCOAL_SHIM_MINMAX_H
 #define _NCOAL_SHIM_MINMAX_H
 
@@ -10,5 +10,6 @@
 #define min_t(t, a, b) min((t)(a), (t)(b))
 #define max_t(t, a, b) max((t)(a), (t)(b))
 #define clamp(v, lo, hi) min(max(v, lo), hi)
+#define clamp_t(t, v, lo, hi) clamp((t)(v), (t)(lo), (t)(hi))
 
 #endif

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ncoal_dim: how long an ncoal engine holds, chosen by lib/dim.
+ *
+ * The engine (include/linux/ncoal.h) holds notifications; this policy
+ * decides for how long.  In adaptive mode net_dim() measures, per ring,
+ * packets, bytes and notifications (DIM's events) over windows of
+ * DIM_NEVENTS notifications and moves between its five profiles; the
+ * policy maps the profile onto the engine's parameters, which stay the
+ * upper bound (ncoal_set_profile()).  The engine's rate gate stays the
+ * floor: below it nothing is held, and DIM does not measure.
+ *
+ * Profile mapping, for a bound of U us and F frames.  net_dim()'s own
+ * profiles are hardware scale (1-256 us); ours are fractions of the
+ * bound, so its top profile is the bound and an administrator's delay
+ * keeps its meaning.  Profile 0 holds nothing (DIM's 1 us there means "no
+ * moderation" on hardware, and a software timer that short costs more
+ * than the notification).  For profile i > 0, &ncoal_dim_params.table
+ * chooses:
+ *
+ * - NCOAL_DIM_TABLE_NET_DIM: net_dim()'s proportions.  Profile i holds
+ *   U * usec(i) / usec(4) us and F * pkts(i) / pkts(4) frames, where
+ *   usec() and pkts() are net_dim()'s period-from-first-event (EQE)
+ *   profiles: RX for receive rings, TX for completions and kicks.  For
+ *   U = 500: RX 0, 15, 125, 250, 500 us; TX 0, 31, 125, 250, 500 us; F
+ *   frames in each (EQE profiles keep pkts constant).
+ * - NCOAL_DIM_TABLE_HALVING: 0, U/8, U/4, U/2, U us, F frames.  DIM
+ *   climbs only while a step shows fewer notifications; the first step
+ *   of net_dim()'s tables (U/32, U/16) holds a second frame only at
+ *   rates above 32 (16) frames per U, so at evenly spaced lower rates
+ *   DIM never leaves profile 0-1.  Halving starts showing a gain at 8
+ *   frames per U, for a longer probe in request/response traffic.
+ *
+ * Every delay is at least &ncoal_dim_params.min_usecs and never above U;
+ * every frame bound at least 2 and never above F.
+ *
+ * The caller serialises all calls on one ring with the engine's own
+ * serialisation (the ring's lock), and calls ncoal_dim_due() in place of
+ * ncoal_due()::
+ *
+ *	switch (ncoal_dim_due(&d, &c, ktime_get_ns(), frames, bytes)) {
+ *	...	as for ncoal_due()
+ *	}
+ *
+ * The profile DIM picks is applied within that call, so no other lock
+ * is needed.  net_dim() also schedules &dim.work whenever it moves; the
+ * policy's work function does nothing, and ncoal_dim_destroy() cancels
+ * it.
+ */
+#ifndef _LINUX_NCOAL_DIM_H
+#define _LINUX_NCOAL_DIM_H
+
+#include <linux/dim.h>
+#include <linux/ncoal.h>
+#include <linux/types.h>
+
+/**
+ * enum ncoal_mode - how long a held notification waits
+ * @NCOAL_MODE_OFF: nothing is held
+ * @NCOAL_MODE_FIXED: the full &ncoal_params.usecs and
+ *	&ncoal_params.max_frames, above the rate gate
+ * @NCOAL_MODE_ADAPTIVE: the profile net_dim() picks, bounded by them
+ * @NCOAL_MODE_NUM: number of modes
+ */
+enum ncoal_mode {
+	NCOAL_MODE_OFF,
+	NCOAL_MODE_FIXED,
+	NCOAL_MODE_ADAPTIVE,
+	NCOAL_MODE_NUM,
+};
+
+/**
+ * enum ncoal_dim_dir - which of net_dim()'s profile tables a ring uses
+ * @NCOAL_DIM_RX: receive: interrupts for received frames
+ * @NCOAL_DIM_TX: transmit: completion interrupts and kicks
+ */
+enum ncoal_dim_dir {
+	NCOAL_DIM_RX,
+	NCOAL_DIM_TX,
+};
+
+/**
+ * enum ncoal_dim_table - how net_dim()'s profiles map onto the bound
+ * @NCOAL_DIM_TABLE_NET_DIM: in net_dim()'s own proportions
+ * @NCOAL_DIM_TABLE_HALVING: 1/8, 1/4, 1/2 and all of the bound
+ * @NCOAL_DIM_TABLE_NUM: number of tables
+ *
+ * Both keep profile 0 holding nothing; see the top of this file.
+ */
+enum ncoal_dim_table {
+	NCOAL_DIM_TABLE_NET_DIM,
+	NCOAL_DIM_TABLE_HALVING,
+	NCOAL_DIM_TABLE_NUM,
+};
+
+/**
+ * struct ncoal_dim_params - policy parameters
+ * @mode: &enum ncoal_mode
+ * @gap_usecs: end-of-burst gap of every hold, in microseconds, see
+ *	&ncoal_profile.gap_usecs; 0: off
+ * @min_usecs: smallest delay an adaptive profile holds for, in
+ *	microseconds (a floor on the timer rate); 0: 1 us
+ * @table: &enum ncoal_dim_table
+ */
+struct ncoal_dim_params {
+	u32 mode;
+	u32 gap_usecs;
+	u32 min_usecs;
+	u32 table;
+};
+
+/**
+ * struct ncoal_dim - the policy of one ring; callers treat it as opaque
+ * @dim: net_dim()'s state
+ * @params: parameters in effect
+ * @bytes: bytes reported by ncoal_dim_due(), wrapping
+ * @bound_usecs: &ncoal_params.usecs the profile was mapped from
+ * @bound_frames: &ncoal_params.max_frames the profile was mapped from
+ * @moves: profile changes net_dim() asked for
+ * @dir: &enum ncoal_dim_dir
+ */
+struct ncoal_dim {
+	struct dim dim;
+	struct ncoal_dim_params params;
+	u32 bytes;
+	u32 bound_usecs;
+	u32 bound_frames;
+	u64 moves;
+	u8 dir;
+};
+
+/**
+ * ncoal_dim_params_validate - check policy parameters
+ * @p: parameters
+ * @lim: the caps of the engine's parameters (&ncoal_limits.max_usecs)
+ *
+ * Return: 0 if @p is acceptable; -EINVAL for an unknown mode or table;
+ * -ERANGE if @p->min_usecs or @p->gap_usecs exceeds @lim->max_usecs, or
+ * a non-zero @p->gap_usecs is below @p->min_usecs.  -EINVAL takes
+ * precedence.
+ */
+int ncoal_dim_params_validate(const struct ncoal_dim_params *p,
+			      const struct ncoal_limits *lim);
+
+/**
+ * ncoal_dim_init - set up the policy of a ring
+ * @d: the policy
+ * @dir: which profile table it uses
+ * @p: parameters, already checked with ncoal_dim_params_validate()
+ * @c: the ring's engine, initialised with ncoal_init()
+ *
+ * Call once, then ncoal_dim_destroy() before @d goes away.  Applies @p's
+ * mode to @c; adaptive mode starts at profile 0 (nothing held) and lets
+ * net_dim() find out whether holding pays.
+ */
+void ncoal_dim_init(struct ncoal_dim *d, enum ncoal_dim_dir dir,
+		    const struct ncoal_dim_params *p, struct ncoal *c);
+
+/**
+ * ncoal_dim_reset - start over after the engine was initialised again
+ * @d: the policy
+ * @c: the ring's engine, just reset with ncoal_init()
+ *
+ * Forgets what net_dim() learnt and applies the mode to @c again (which
+ * ncoal_init() reset to the parameters' bounds).  Counters are kept.
+ *
+ * Return: true if the caller must notify now (counted in sent).
+ */
+bool ncoal_dim_reset(struct ncoal_dim *d, struct ncoal *c);
+
+/**
+ * ncoal_dim_set_params - change the policy of a running ring
+ * @d: the policy
+ * @c: the ring's engine
+ * @p: parameters, already checked with ncoal_dim_params_validate()
+ *
+ * A change of mode or table restarts net_dim()'s learning.  Held frames are
+ * flushed as by ncoal_set_profile() when the hold in effect changes.
+ *
+ * Return: true if the caller must notify now (counted in sent).
+ */
+bool ncoal_dim_set_params(struct ncoal_dim *d, struct ncoal *c,
+			  const struct ncoal_dim_params *p);
+
+/**
+ * ncoal_dim_due - a notification covering new frames is due
+ * @d: the policy
+ * @c: the ring's engine
+ * @now: current time, ns, from ktime_get_ns() (net_dim() reads the same
+ *	clock for its own samples)
+ * @frames: frames it covers, as for ncoal_due()
+ * @bytes: bytes in those frames (DIM judges bytes first: a caller that
+ *	cannot count bytes passes @frames)
+ *
+ * Calls ncoal_due(), then feeds net_dim() while the rate gate is open,
+ * and applies the profile net_dim() moves to, or the new bounds after
+ * ncoal_set_params().  If that flushes held frames the result is
+ * NCOAL_SEND, and the engine forgot its timer.
+ *
+ * Return: as ncoal_due().
+ */
+enum ncoal_action ncoal_dim_due(struct ncoal_dim *d, struct ncoal *c,
+				u64 now, u32 frames, u32 bytes);
+
+/**
+ * ncoal_dim_destroy - the ring goes away
+ * @d: the policy
+ *
+ * Waits for the work net_dim() may have scheduled.  Sleeps.
+ */
+void ncoal_dim_destroy(struct ncoal_dim *d);
+
+/**
+ * ncoal_dim_mode - the mode in effect
+ * @d: the policy
+ *
+ * Return: &enum ncoal_mode.
+ */
+static inline enum ncoal_mode ncoal_dim_mode(const struct ncoal_dim *d)
+{
+	return d->params.mode;
+}
+
+/**
+ * ncoal_dim_profile_ix - the net_dim() profile a ring is at
+ * @d: the policy
+ *
+ * Return: 0 (nothing held) to NET_DIM_PARAMS_NUM_PROFILES - 1 (the
+ * bound); meaningful in adaptive mode.  ncoal_get_profile() tells the
+ * delay and frames it maps to.
+ */
+static inline u8 ncoal_dim_profile_ix(const struct ncoal_dim *d)
+{
+	return d->dim.profile_ix;
+}
+
+/**
+ * ncoal_dim_moves - how often net_dim() moved the profile
+ * @d: the policy
+ *
+ * Return: moves since ncoal_dim_init().
+ */
+static inline u64 ncoal_dim_moves(const struct ncoal_dim *d)
+{
+	return d->moves;
+}
+
+#endif /* _LINUX_NCOAL_DIM_H */

@@ -1,0 +1,800 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace unit test of the coalescing policy (lib/ncoal_dim.c) on the
+ * kernel's own net_dim() (lib/dim, built from the kernel source), with
+ * the engine (lib/ncoal.c), a fake clock and a fake timer.  Traffic
+ * models: closed-loop request/response, open-loop floods.  TAP output;
+ * lines starting with "# model" give the numbers the models reach.
+ *
+ * Usage: ncoal_dim_test [name...]   run all tests, or only those named.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <linux/errno.h>
+#include <linux/ncoal.h>
+#include <linux/ncoal_dim.h>
+
+#include "tap.h"
+
+#define US	1000ULL
+#define MS	1000000ULL
+#define SEC	1000000000ULL
+
+/* The fake clock behind the ktime_get() and work shims. */
+u64 ncoal_shim_now;
+unsigned long ncoal_shim_works_scheduled;
+
+static const struct ncoal_limits lim = {
+	.max_usecs = 10000,
+	.max_frames = 1024,
+	.min_interval_ms = 1,
+	.max_interval_ms = 10000,
+	.max_rate_threshold = 100000000,
+};
+
+/* xorshift64*: reproducible pseudo random numbers */
+static u64 rng_state = 1;
+
+static u64 rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+static u64 rnd_range(u64 lo, u64 hi)
+{
+	return lo + rnd() % (hi - lo + 1);
+}
+
+/* Exponential inter-arrival time for @pps, ns (a Poisson flood). */
+static u64 rnd_exp(u64 pps)
+{
+	double u = ((rnd() >> 11) + 1) * (1.0 / 9007199254740993.0);
+
+	return (u64)(-log(u) * SEC / pps) + 1;
+}
+
+/*
+ * One ring and its caller: engine, policy, fake timer.  Tracks the
+ * oldest held frame's wait against the delay in effect when it was first
+ * held, and every timer delay against the bound.
+ */
+struct ring {
+	struct ncoal c;
+	struct ncoal_dim d;
+	bool timer_on;
+	u64 timer_at;
+	u64 oldest;
+	u64 limit;
+	u64 worst;
+	u64 notifies;
+	u64 notified_at;
+	u64 arms;
+	u64 at_ix[NET_DIM_PARAMS_NUM_PROFILES];
+	bool late;
+	bool arm_over_bound;
+};
+
+/* The table ring_init() gives its rings. */
+static u32 cur_table = NCOAL_DIM_TABLE_NET_DIM;
+
+static void ring_init(struct ring *r, u32 mode, enum ncoal_dim_dir dir,
+		      u32 usecs, u32 frames, u32 thr, u32 gap, u64 now)
+{
+	struct ncoal_params p = {
+		.usecs = usecs,
+		.max_frames = frames,
+		.rate_threshold = thr,
+		.rate_interval_ms = 10,
+	};
+	struct ncoal_dim_params dp = {
+		.mode = mode,
+		.gap_usecs = gap,
+		.min_usecs = 10,
+		.table = cur_table,
+	};
+
+	memset(r, 0, sizeof(*r));
+	CHECK_EQ(ncoal_params_validate(&p, &lim), 0);
+	CHECK_EQ(ncoal_dim_params_validate(&dp, &lim), 0);
+	ncoal_shim_now = now;
+	ncoal_init(&r->c, &p, now);
+	ncoal_dim_init(&r->d, dir, &dp, &r->c);
+}
+
+static void ring_notify(struct ring *r, u64 now)
+{
+	r->notifies++;
+	r->notified_at = now;
+	if (now - r->oldest > r->worst)
+		r->worst = now - r->oldest;
+	if (now - r->oldest > r->limit)
+		r->late = true;
+}
+
+static void ring_arm(struct ring *r, u64 now)
+{
+	u64 delay = ncoal_delay_ns(&r->c);
+
+	r->arms++;
+	if (delay > (u64)r->c.params.usecs * US)
+		r->arm_over_bound = true;
+	r->timer_on = true;
+	r->timer_at = now + delay;
+}
+
+static enum ncoal_action ring_due(struct ring *r, u64 now, u32 frames,
+				  u32 bytes)
+{
+	u32 before = ncoal_pending(&r->c);
+	struct ncoal_profile pr;
+	enum ncoal_action act;
+
+	ncoal_get_profile(&r->c, &pr);
+	r->at_ix[ncoal_dim_profile_ix(&r->d)] += frames;
+	ncoal_shim_now = now;
+	act = ncoal_dim_due(&r->d, &r->c, now, frames, bytes);
+	switch (act) {
+	case NCOAL_SEND:
+		if (before) {
+			ring_notify(r, now);
+		} else {
+			r->notifies++;
+			r->notified_at = now;
+		}
+		return act;
+	case NCOAL_ARM:
+		ring_arm(r, now);
+		break;
+	case NCOAL_HOLD:
+		break;
+	}
+	if (!before) {
+		r->oldest = now;
+		r->limit = (u64)pr.usecs * US;
+	}
+	return act;
+}
+
+/* One expiry of the fake timer, if it runs before @until. */
+static bool ring_fire(struct ring *r, u64 until)
+{
+	u64 now = r->timer_at;
+
+	if (!r->timer_on || now > until)
+		return false;
+	r->timer_on = false;
+	ncoal_shim_now = now;
+	switch (ncoal_timer_expired_at(&r->c, now)) {
+	case NCOAL_SEND:
+		ring_notify(r, now);
+		break;
+	case NCOAL_ARM:
+		ring_arm(r, now);
+		break;
+	case NCOAL_HOLD:
+		break;
+	}
+	return true;
+}
+
+static void ring_run(struct ring *r, u64 until)
+{
+	while (ring_fire(r, until))
+		;
+}
+
+/* A reconfiguration that may flush: the caller notifies. */
+static void ring_flushed(struct ring *r, bool send, u64 now)
+{
+	if (send)
+		ring_notify(r, now);
+}
+
+static bool ring_set_mode(struct ring *r, u32 mode, u32 gap, u64 now)
+{
+	struct ncoal_dim_params dp = r->d.params;
+
+	dp.mode = mode;
+	dp.gap_usecs = gap;
+	CHECK_EQ(ncoal_dim_params_validate(&dp, &lim), 0);
+	ncoal_shim_now = now;
+	return ncoal_dim_set_params(&r->d, &r->c, &dp);
+}
+
+static bool ring_set_bound(struct ring *r, u32 usecs, u32 frames)
+{
+	struct ncoal_params p = r->c.params;
+
+	p.usecs = usecs;
+	p.max_frames = frames;
+	CHECK_EQ(ncoal_params_validate(&p, &lim), 0);
+	return ncoal_set_params(&r->c, &p);
+}
+
+/*
+ * Closed-loop request/response: one frame, then nothing until the peer
+ * answers @rtt after the notification.  Returns the time after @n
+ * transactions; *held counts transactions whose frame was held.
+ */
+static u64 rr_run(struct ring *r, u64 t, u64 rtt, int n, u64 *held,
+		  u64 *wait)
+{
+	u64 notified;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		notified = r->notifies;
+		if (ring_due(r, t, 1, 200) != NCOAL_SEND)
+			(*held)++;
+		while (r->notifies == notified) {
+			if (!ring_fire(r, U64_MAX)) {
+				CHECK(!"request held without a timer");
+				return t;
+			}
+		}
+		*wait += r->notified_at - t;
+		t = r->notified_at + rtt;
+	}
+	return t;
+}
+
+/* Open-loop Poisson flood at @pps for @dur; returns the end time. */
+static u64 flood_run(struct ring *r, u64 t, u64 pps, u64 dur, u32 bytes)
+{
+	u64 end = t + dur;
+
+	while (t < end) {
+		t += rnd_exp(pps);
+		ring_run(r, t);
+		ring_due(r, t, 1, bytes);
+	}
+	return t;
+}
+
+static const char *const table_names[] = { "net_dim", "halving" };
+
+/* Run a model under each profile table, named in its "# model" lines. */
+#define FOR_EACH_TABLE(fn) do {						\
+	for (cur_table = 0; cur_table < NCOAL_DIM_TABLE_NUM; cur_table++) { \
+		printf("# table %s\n", table_names[cur_table]);	\
+		fn();							\
+	}								\
+	cur_table = NCOAL_DIM_TABLE_NET_DIM;				\
+} while (0)
+
+/* ------------------------------------------------------------------ */
+
+static void test_validate(void)
+{
+	struct ncoal_dim_params p = { .mode = NCOAL_MODE_ADAPTIVE };
+
+	CHECK_EQ(ncoal_dim_params_validate(&p, &lim), 0);
+	p.mode = NCOAL_MODE_NUM;
+	CHECK_EQ(ncoal_dim_params_validate(&p, &lim), -EINVAL);
+	p.mode = U32_MAX;
+	p.gap_usecs = lim.max_usecs + 1;	/* EINVAL first */
+	CHECK_EQ(ncoal_dim_params_validate(&p, &lim), -EINVAL);
+	p.mode = NCOAL_MODE_FIXED;
+	CHECK_EQ(ncoal_dim_params_validate(&p, &lim), -ERANGE);
+	p.gap_usecs = lim.max_usecs;
+	CHECK_EQ(ncoal_dim_params_validate(&p, &lim), 0);
+	p.min_usecs = lim.max_usecs + 1;
+	CHECK_EQ(ncoal_dim_params_validate(&p, &lim), -ERANGE);
+	p.min_usecs = 10;
+	p.gap_usecs = 9;
+	CHECK_EQ(ncoal_dim_params_validate(&p, &lim), -ERANGE);
+	p.gap_usecs = 10;
+	CHECK_EQ(ncoal_dim_params_validate(&p, &lim), 0);
+	p.gap_usecs = 0;
+	CHECK_EQ(ncoal_dim_params_validate(&p, &lim), 0);
+	p.mode = NCOAL_MODE_OFF;
+	CHECK_EQ(ncoal_dim_params_validate(&p, &lim), 0);
+	p.table = NCOAL_DIM_TABLE_HALVING;
+	CHECK_EQ(ncoal_dim_params_validate(&p, &lim), 0);
+	p.table = NCOAL_DIM_TABLE_NUM;
+	CHECK_EQ(ncoal_dim_params_validate(&p, &lim), -EINVAL);
+}
+
+static void test_modes_map_profiles(void)
+{
+	struct ncoal_profile pr;
+	struct ring r;
+
+	ring_init(&r, NCOAL_MODE_FIXED, NCOAL_DIM_RX, 500, 64, 0, 0, 0);
+	ncoal_get_profile(&r.c, &pr);
+	CHECK_EQ(pr.usecs, 500);
+	CHECK_EQ(pr.frames, 64);
+	CHECK_EQ(ncoal_dim_mode(&r.d), NCOAL_MODE_FIXED);
+	/* adaptive starts at profile 0: nothing held */
+	CHECK(!ring_set_mode(&r, NCOAL_MODE_ADAPTIVE, 0, 0));
+	CHECK_EQ(ncoal_dim_profile_ix(&r.d), 0);
+	ncoal_get_profile(&r.c, &pr);
+	CHECK_EQ(pr.usecs, 0);
+	CHECK_EQ(ring_due(&r, US, 1, 100), NCOAL_SEND);
+	CHECK(!ring_set_mode(&r, NCOAL_MODE_OFF, 0, 2 * US));
+	CHECK_EQ(ring_due(&r, 3 * US, 1, 100), NCOAL_SEND);
+	CHECK_EQ(ncoal_read_stats(&r.c)->deferred, 0);
+	CHECK(!ring_set_mode(&r, NCOAL_MODE_FIXED, 50, 4 * US));
+	ncoal_get_profile(&r.c, &pr);
+	CHECK_EQ(pr.gap_usecs, 50);
+	CHECK_EQ(ring_due(&r, 5 * US, 1, 100), NCOAL_ARM);
+	CHECK_EQ(ncoal_delay_ns(&r.c), 50 * US);
+}
+
+/* The profile @ix of a ring maps to, for a bound of @usecs. */
+static u32 map_at(u32 dir, u32 table, u32 usecs, int ix, u32 *frames)
+{
+	struct ncoal_profile pr;
+	struct ring r;
+
+	cur_table = table;
+	ring_init(&r, NCOAL_MODE_ADAPTIVE, dir, usecs, 64, 0, 0, 0);
+	cur_table = NCOAL_DIM_TABLE_NET_DIM;
+	r.d.dim.profile_ix = ix;
+	ring_set_mode(&r, NCOAL_MODE_ADAPTIVE, 0, 0);	/* maps again */
+	ncoal_get_profile(&r.c, &pr);
+	if (frames)
+		*frames = pr.frames;
+	return pr.usecs;
+}
+
+/* Every DIM profile onto a bound: both tables, RX and TX. */
+static void test_profile_table(void)
+{
+	static const u32 rx[] = { 0, 15, 125, 250, 500 };
+	static const u32 tx[] = { 0, 31, 125, 250, 500 };
+	static const u32 halving[] = { 0, 62, 125, 250, 500 };
+	static const u32 rx_small[] = { 0, 10, 20, 40, 80 };
+	u32 frames;
+	int ix;
+
+	for (ix = 0; ix < NET_DIM_PARAMS_NUM_PROFILES; ix++) {
+		CHECK_EQ(map_at(NCOAL_DIM_RX, NCOAL_DIM_TABLE_NET_DIM, 500, ix,
+				&frames), rx[ix]);
+		CHECK_EQ(frames, ix ? 64 : 0);
+		CHECK_EQ(map_at(NCOAL_DIM_TX, NCOAL_DIM_TABLE_NET_DIM, 500, ix,
+				NULL), tx[ix]);
+		CHECK_EQ(map_at(NCOAL_DIM_RX, NCOAL_DIM_TABLE_HALVING, 500, ix,
+				&frames), halving[ix]);
+		CHECK_EQ(frames, ix ? 64 : 0);
+		CHECK_EQ(map_at(NCOAL_DIM_TX, NCOAL_DIM_TABLE_HALVING, 500, ix,
+				NULL), halving[ix]);
+		/* a small bound: min_usecs (10) is the floor */
+		CHECK_EQ(map_at(NCOAL_DIM_RX, NCOAL_DIM_TABLE_NET_DIM, 80, ix,
+				NULL), rx_small[ix]);
+		/* a bound below min_usecs: the bound */
+		CHECK_EQ(map_at(NCOAL_DIM_RX, NCOAL_DIM_TABLE_NET_DIM, 5, ix,
+				NULL), ix ? 5 : 0);
+	}
+	printf("# model profiles for a 500 us bound: net_dim rx %u %u %u %u %u, tx %u %u %u %u %u; halving %u %u %u %u %u us\n",
+	       rx[0], rx[1], rx[2], rx[3], rx[4], tx[0], tx[1], tx[2], tx[3],
+	       tx[4], halving[0], halving[1], halving[2], halving[3],
+	       halving[4]);
+}
+
+/*
+ * Closed-loop request/response above the gate: adaptive stops holding
+ * within a few DIM windows; fixed holds every request for the delay.
+ */
+static void rr_stops_holding_one(void)
+{
+	u64 t = 0, held, wait, total = 0, last = 0, added = 0;
+	char line[256];
+	struct ring r;
+	int w, n = 0;
+
+	ring_init(&r, NCOAL_MODE_ADAPTIVE, NCOAL_DIM_RX, 500, 64, 10000, 0,
+		  0);
+	/* 20 us round trip: 50,000 transactions/s unheld */
+	for (w = 0; w < 20; w++) {
+		held = 0;
+		wait = 0;
+		t = rr_run(&r, t, 20 * US, DIM_NEVENTS, &held, &wait);
+		n += snprintf(line + n, sizeof(line) - n, " %llu",
+			      (unsigned long long)held);
+		total += held;
+		added += wait;
+		if (held)
+			last = w;
+	}
+	printf("# model rr adaptive, holds per 64-frame window:%s\n", line);
+	/* the gate opens after 10 ms (window 7); DIM probes, parks at 0 */
+	CHECK_EQ(ncoal_state(&r.c), NCOAL_STATE_ACTIVE);
+	CHECK_EQ(ncoal_dim_profile_ix(&r.d), 0);
+	CHECK(total <= 2 * DIM_NEVENTS);
+	CHECK(last <= 7 + 4);
+	held = 0;
+	wait = 0;
+	t = rr_run(&r, t, 20 * US, 100 * DIM_NEVENTS, &held, &wait);
+	CHECK_EQ(held, 0);
+	CHECK_EQ(ncoal_state(&r.c), NCOAL_STATE_ACTIVE);
+	printf("# model rr adaptive: %.4f holds/frame and %.2f us added/frame in the first 20 windows, then %.4f holds/frame over %d frames; %llu moves\n",
+	       (double)total / (20 * DIM_NEVENTS),
+	       (double)added / (20 * DIM_NEVENTS) / US,
+	       (double)held / (100 * DIM_NEVENTS), 100 * DIM_NEVENTS,
+	       (unsigned long long)ncoal_dim_moves(&r.d));
+	CHECK(!r.late);
+	CHECK(!r.arm_over_bound);
+
+	/* fixed mode, for comparison: threshold 0 so the gate stays open */
+	ring_init(&r, NCOAL_MODE_FIXED, NCOAL_DIM_RX, 500, 64, 0, 0, 0);
+	held = 0;
+	wait = 0;
+	rr_run(&r, 0, 20 * US, 1000, &held, &wait);
+	CHECK_EQ(held, 1000);
+	printf("# model rr fixed: %.3f holds/frame, %.1f us added/frame\n",
+	       held / 1000.0, (double)wait / 1000 / US);
+
+	/* fixed with a 20 us gap: the lone frame waits the gap */
+	ring_init(&r, NCOAL_MODE_FIXED, NCOAL_DIM_RX, 500, 64, 0, 20, 0);
+	held = 0;
+	wait = 0;
+	rr_run(&r, 0, 20 * US, 1000, &held, &wait);
+	CHECK_EQ(wait, 1000 * 20 * US);
+	printf("# model rr fixed+gap 20 us: %.3f holds/frame, %.1f us added/frame\n",
+	       held / 1000.0, (double)wait / 1000 / US);
+}
+
+static void test_rr_stops_holding(void)
+{
+	FOR_EACH_TABLE(rr_stops_holding_one);
+}
+
+/* Request/response at the rig's scale: 200 us round trip, 2 ms bound. */
+static void rr_rig_scale_one(void)
+{
+	u64 t = 0, held = 0, wait = 0;
+	struct ring r;
+
+	ring_init(&r, NCOAL_MODE_ADAPTIVE, NCOAL_DIM_RX, 2000, 64, 1000, 0,
+		  0);
+	t = rr_run(&r, t, 200 * US, 20 * DIM_NEVENTS, &held, &wait);
+	printf("# model rig rr 200 us rtt, 2 ms bound: first 20 windows %.4f holds/frame, %.2f us added/frame\n",
+	       (double)held / (20 * DIM_NEVENTS),
+	       (double)wait / (20 * DIM_NEVENTS) / US);
+	held = 0;
+	rr_run(&r, t, 200 * US, 100 * DIM_NEVENTS, &held, &wait);
+	CHECK_EQ(held, 0);
+	CHECK_EQ(ncoal_state(&r.c), NCOAL_STATE_ACTIVE);
+	CHECK(!r.late);
+}
+
+static void test_rr_rig_scale(void)
+{
+	FOR_EACH_TABLE(rr_rig_scale_one);
+}
+
+/* A load change in request/response: DIM probes, and comes back. */
+static void rr_load_change_probes_back_one(void)
+{
+	u64 t, held = 0, wait = 0;
+	struct ring r;
+
+	ring_init(&r, NCOAL_MODE_ADAPTIVE, NCOAL_DIM_TX, 500, 64, 10000, 0,
+		  0);
+	t = rr_run(&r, 0, 20 * US, 2000, &held, &wait);
+	CHECK_EQ(ncoal_dim_profile_ix(&r.d), 0);
+	/* the peer gets slower: 40 us, still above the gate */
+	held = 0;
+	t = rr_run(&r, t, 40 * US, 2000, &held, &wait);
+	printf("# model rr load change: %llu of 2000 frames held after it\n",
+	       (unsigned long long)held);
+	CHECK(held <= 3 * DIM_NEVENTS);
+	held = 0;
+	rr_run(&r, t, 40 * US, 2000, &held, &wait);
+	CHECK_EQ(held, 0);
+	CHECK_EQ(ncoal_dim_profile_ix(&r.d), 0);
+}
+
+static void test_rr_load_change_probes_back(void)
+{
+	FOR_EACH_TABLE(rr_load_change_probes_back_one);
+}
+
+/* A flood climbs to the bound and stays there; never above it. */
+static void flood_climbs_to_bound_one(void)
+{
+	static const u64 rates[] = { 200000, 50000, 20000 };
+	struct ncoal_profile pr;
+	const struct ncoal_stats *s;
+	struct ring r;
+	u64 t, due0, sent0, top0;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		rng_state = 0x5eed + i;
+		ring_init(&r, NCOAL_MODE_ADAPTIVE, NCOAL_DIM_RX, 500, 64,
+			  10000, 0, 0);
+		s = ncoal_read_stats(&r.c);
+		t = flood_run(&r, 0, rates[i], 1 * SEC, 1500);
+		due0 = s->due;
+		sent0 = s->sent;
+		top0 = r.at_ix[4];
+		t = flood_run(&r, t, rates[i], 1 * SEC, 1500);
+		ncoal_get_profile(&r.c, &pr);
+		printf("# model flood %llu pps: profile %u (%u us, %u frames), 2nd second: %.3f notifications/frame, %.0f%% of frames at the top profile; %llu moves\n",
+		       (unsigned long long)rates[i],
+		       ncoal_dim_profile_ix(&r.d), pr.usecs, pr.frames,
+		       (double)(s->sent - sent0) / (s->due - due0),
+		       100.0 * (r.at_ix[4] - top0) / (s->due - due0),
+		       (unsigned long long)ncoal_dim_moves(&r.d));
+		CHECK(r.at_ix[4] - top0 > (s->due - due0) / 2);
+		CHECK_EQ(ncoal_dim_profile_ix(&r.d),
+			 NET_DIM_PARAMS_NUM_PROFILES - 1);
+		CHECK_EQ(pr.usecs, 500);
+		CHECK(!r.late);
+		CHECK(!r.arm_over_bound);
+		ring_run(&r, t + SEC);
+		CHECK_EQ(ncoal_pending(&r.c), 0);
+		CHECK_EQ(r.notifies, s->sent);
+	}
+}
+
+static void test_flood_climbs_to_bound(void)
+{
+	FOR_EACH_TABLE(flood_climbs_to_bound_one);
+}
+
+/*
+ * The rig's scale (issue 20): 1-7 kpps, a 2 ms bound, the gate scaled
+ * down to 1,000 pps.  Poisson and evenly spaced arrivals.
+ */
+/* Notifications per frame of fixed mode in the rig's flood. */
+static double rig_fixed(u64 pps, bool even)
+{
+	const struct ncoal_stats *s;
+	struct ring r;
+	u64 t = 0;
+
+	rng_state = 0xfeed;
+	ring_init(&r, NCOAL_MODE_FIXED, NCOAL_DIM_RX, 2000, 64, 1000, 0, 0);
+	s = ncoal_read_stats(&r.c);
+	while (t < 10 * SEC) {
+		t += even ? SEC / pps : rnd_exp(pps);
+		ring_run(&r, t);
+		ring_due(&r, t, 1, 1500);
+	}
+	return (double)s->sent / s->due;
+}
+
+static void flood_rig_scale_one(void)
+{
+	static const u64 rates[] = { 2000, 5000 };
+	const struct ncoal_stats *s;
+	u64 t, due0, sent0, top0;
+	unsigned int i, even;
+	struct ring r;
+
+	for (even = 0; even < 2; even++) {
+		for (i = 0; i < 2; i++) {
+			rng_state = 0xface + i;
+			ring_init(&r, NCOAL_MODE_ADAPTIVE, NCOAL_DIM_RX, 2000,
+				  64, 1000, 0, 0);
+			s = ncoal_read_stats(&r.c);
+			t = 0;
+			due0 = 0;
+			sent0 = 0;
+			top0 = 0;
+			while (t < 20 * SEC) {
+				if (!due0 && t >= 10 * SEC) {
+					due0 = s->due;
+					sent0 = s->sent;
+					top0 = r.at_ix[4];
+				}
+				t += even ? SEC / rates[i] : rnd_exp(rates[i]);
+				ring_run(&r, t);
+				ring_due(&r, t, 1, 1500);
+			}
+			printf("# model rig %s %llu pps, 2 ms bound: profile %u, last 10 s: %.3f notifications/frame (fixed: %.3f), %.0f%% of frames at the top; %llu moves\n",
+			       even ? "even" : "poisson",
+			       (unsigned long long)rates[i],
+			       ncoal_dim_profile_ix(&r.d),
+			       (double)(s->sent - sent0) / (s->due - due0),
+			       rig_fixed(rates[i], even),
+			       100.0 * (r.at_ix[4] - top0) / (s->due - due0),
+			       (unsigned long long)ncoal_dim_moves(&r.d));
+			CHECK(!r.late);
+			CHECK(!r.arm_over_bound);
+		}
+	}
+}
+
+static void test_flood_rig_scale(void)
+{
+	FOR_EACH_TABLE(flood_rig_scale_one);
+}
+
+/* Below the rate gate nothing is held, in any mode, and DIM rests. */
+static void test_below_gate_holds_nothing(void)
+{
+	static const u32 modes[] = { NCOAL_MODE_FIXED, NCOAL_MODE_ADAPTIVE };
+	const struct ncoal_stats *s;
+	struct ring r;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		ring_init(&r, modes[i], NCOAL_DIM_RX, 500, 64, 10000, 0, 0);
+		s = ncoal_read_stats(&r.c);
+		flood_run(&r, 0, 5000, 2 * SEC, 1500);
+		CHECK_EQ(s->deferred, 0);
+		CHECK_EQ(s->sent, s->due);
+		CHECK_EQ(ncoal_dim_moves(&r.d), 0);
+		CHECK_EQ(ncoal_dim_profile_ix(&r.d), 0);
+		CHECK_EQ(r.arms, 0);
+	}
+}
+
+/* The gate closes under a climbed profile: nothing held below it. */
+static void test_gate_closes_after_climb(void)
+{
+	const struct ncoal_stats *s;
+	struct ring r;
+	u64 t, d0;
+
+	ring_init(&r, NCOAL_MODE_ADAPTIVE, NCOAL_DIM_RX, 500, 64, 10000, 0,
+		  0);
+	s = ncoal_read_stats(&r.c);
+	t = flood_run(&r, 0, 200000, SEC, 1500);
+	CHECK_EQ(ncoal_dim_profile_ix(&r.d), NET_DIM_PARAMS_NUM_PROFILES - 1);
+	t = flood_run(&r, t, 2000, 100 * MS, 1500);
+	CHECK_EQ(ncoal_state(&r.c), NCOAL_STATE_IDLE);
+	d0 = s->deferred;
+	flood_run(&r, t, 2000, SEC, 1500);
+	CHECK_EQ(s->deferred, d0);
+}
+
+/* Mode switches with frames held: flushed or kept, never late. */
+static void test_mode_switch_while_held(void)
+{
+	const struct ncoal_stats *s;
+	struct ring r;
+
+	ring_init(&r, NCOAL_MODE_FIXED, NCOAL_DIM_RX, 500, 64, 0, 0, 0);
+	s = ncoal_read_stats(&r.c);
+	CHECK_EQ(ring_due(&r, 0, 3, 300), NCOAL_ARM);
+	/* fixed -> fixed with a gap: the hold changes, sent */
+	CHECK(ring_set_mode(&r, NCOAL_MODE_FIXED, 50, US));
+	CHECK_EQ(ncoal_pending(&r.c), 0);
+	CHECK_EQ(ring_due(&r, 2 * US, 1, 100), NCOAL_ARM);
+	CHECK_EQ(ncoal_delay_ns(&r.c), 50 * US);
+	/* -> adaptive at profile 0: sent */
+	CHECK(ring_set_mode(&r, NCOAL_MODE_ADAPTIVE, 50, 3 * US));
+	CHECK_EQ(ncoal_pending(&r.c), 0);
+	CHECK_EQ(ring_due(&r, 4 * US, 1, 100), NCOAL_SEND);
+	/* -> off with nothing held: nothing to send */
+	CHECK(!ring_set_mode(&r, NCOAL_MODE_OFF, 0, 5 * US));
+	/* a stale expiry of the first timer finds nothing */
+	CHECK_EQ(ncoal_timer_expired_at(&r.c, 500 * US), NCOAL_HOLD);
+	CHECK_EQ(s->sent, s->due - s->deferred +
+		 2 /* the two flushes */);
+	CHECK_EQ(ncoal_pending(&r.c), 0);
+}
+
+/* Bound changes while adaptive holds at the top: never above the bound. */
+static void bound_change_while_held_one(void)
+{
+	struct ncoal_profile pr;
+	struct ring r;
+	u64 t;
+
+	rng_state = 7;
+	ring_init(&r, NCOAL_MODE_ADAPTIVE, NCOAL_DIM_RX, 500, 64, 10000, 0,
+		  0);
+	t = flood_run(&r, 0, 200000, SEC, 1500);
+	CHECK_EQ(ncoal_dim_profile_ix(&r.d), NET_DIM_PARAMS_NUM_PROFILES - 1);
+	/* hold something, then lower the bound: sent at once */
+	while (!ncoal_pending(&r.c)) {
+		t += 2 * US;
+		ring_run(&r, t);
+		ring_due(&r, t, 1, 1500);
+	}
+	CHECK(ring_set_bound(&r, 200, 64));
+	ncoal_get_profile(&r.c, &pr);
+	CHECK_EQ(pr.usecs, 200);
+	CHECK_EQ(ring_due(&r, t + US, 1, 1500), NCOAL_ARM);
+	CHECK_EQ(ncoal_delay_ns(&r.c), 200 * US);
+	/* raise it: re-mapped at the next due, top profile = new bound */
+	ring_flushed(&r, ring_set_bound(&r, 1000, 64), t + 2 * US);
+	ring_due(&r, t + 3 * US, 1, 1500);
+	ncoal_get_profile(&r.c, &pr);
+	CHECK_EQ(pr.usecs, 1000);
+	/* a lower frame bound: the profile's frames follow */
+	ring_flushed(&r, ring_set_bound(&r, 1000, 8), t + 4 * US);
+	ring_due(&r, t + 5 * US, 1, 1500);
+	ncoal_get_profile(&r.c, &pr);
+	CHECK_EQ(pr.frames, 8);
+	CHECK(!r.late);
+}
+
+static void test_bound_change_while_held(void)
+{
+	FOR_EACH_TABLE(bound_change_while_held_one);
+}
+
+/*
+ * Random traffic with random mode, gap and bound changes: nothing lost
+ * (every notification the engine counted reached the caller, nothing
+ * pending at the end), no frame held past the delay in effect when it
+ * was first held, no timer delay above the bound.
+ */
+static void random_switches_one(void)
+{
+	u64 seed, t, moves = 0;
+	struct ring r;
+	int i;
+
+	for (seed = 1; seed <= 20; seed++) {
+		rng_state = seed * 0x9e3779b97f4a7c15ULL;
+		ring_init(&r, rnd_range(0, 2), rnd_range(0, 1),
+			  rnd_range(20, 2000), rnd_range(2, 256),
+			  rnd_range(0, 1) ? 10000 : 0, 0, 0);
+		t = 0;
+		for (i = 0; i < 200000; i++) {
+			t += rnd_range(0, 99) < 95 ? rnd_exp(100000) :
+				rnd_range(0, 3000) * US;
+			ring_run(&r, t);
+			if (!rnd_range(0, 5000))
+				ring_flushed(&r, ring_set_mode(&r,
+					rnd_range(0, 2), rnd_range(0, 1) ?
+					rnd_range(10, 300) : 0, t), t);
+			if (!rnd_range(0, 5000))
+				ring_flushed(&r, ring_set_bound(&r,
+					rnd_range(0, 2000),
+					rnd_range(1, 256)), t);
+			ring_due(&r, t, rnd_range(1, 3), rnd_range(60, 1500));
+		}
+		ring_run(&r, t + 10 * SEC);
+		CHECK(!r.late);
+		CHECK(!r.arm_over_bound);
+		CHECK_EQ(ncoal_pending(&r.c), 0);
+		CHECK_EQ(r.notifies, ncoal_read_stats(&r.c)->sent);
+		moves += ncoal_dim_moves(&r.d);
+		ncoal_dim_destroy(&r.d);
+	}
+	CHECK(moves > 0);
+}
+
+static void test_random_switches(void)
+{
+	FOR_EACH_TABLE(random_switches_one);
+}
+
+/* net_dim() schedules its work on every move; it must be set up. */
+static void test_work_scheduled_on_moves(void)
+{
+	unsigned long w0 = ncoal_shim_works_scheduled;
+	struct ring r;
+
+	rng_state = 3;
+	ring_init(&r, NCOAL_MODE_ADAPTIVE, NCOAL_DIM_TX, 500, 64, 0, 0, 0);
+	flood_run(&r, 0, 200000, SEC, 1500);
+	CHECK(ncoal_dim_moves(&r.d) > 0);
+	CHECK_EQ(ncoal_shim_works_scheduled - w0, ncoal_dim_moves(&r.d));
+	CHECK(r.d.dim.work.pending);
+	r.d.dim.work.func(&r.d.dim.work);	/* does nothing */
+	ncoal_dim_destroy(&r.d);
+	CHECK(!r.d.dim.work.pending);
+}
+
+static const struct tap_test tests[] = {
+	T(validate),
+	T(modes_map_profiles),
+	T(profile_table),
+	T(rr_stops_holding),
+	T(rr_rig_scale),
+	T(rr_load_change_probes_back),
+	T(flood_climbs_to_bound),
+	T(flood_rig_scale),
+	T(below_gate_holds_nothing),
+	T(gate_closes_after_climb),
+	T(mode_switch_while_held),
+	T(bound_change_while_held),
+	T(random_switches),
+	T(work_scheduled_on_moves),
+};
+
+TAP_MAIN(tests)
