@@ -60,7 +60,9 @@ while read -r f; do
 	cp "$NCOAL_ROOT/$f" "$STAGE/$f"
 done
 for d in drivers/vhost drivers/net; do
-	[ -f "$NCOAL_ROOT/lib/ncoal.c" ] && cp "$NCOAL_ROOT/lib/ncoal.c" "$STAGE/$d/ncoal.c"
+	for f in "$NCOAL_ROOT"/lib/ncoal*.c; do
+		[ -f "$f" ] && cp "$f" "$STAGE/$d/"
+	done
 	cp "$NCOAL_ROOT/drivers/ncoal_ident.c" "$STAGE/$d/ncoal_ident.c"
 done
 rm -f "$STAGE/drivers/ncoal_ident.c"
