@@ -149,7 +149,8 @@ int ncoal_dim_params_validate(const struct ncoal_dim_params *p,
  * @p: parameters, already checked with ncoal_dim_params_validate()
  * @c: the ring's engine, initialised with ncoal_init()
  *
- * Call once, then ncoal_dim_destroy() before @d goes away.  Applies @p's
+ * Call once (or again after ncoal_dim_destroy(): it initialises
+ * &dim.work), and ncoal_dim_destroy() before @d goes away.  Applies @p's
  * mode to @c; adaptive mode starts at profile 0 (nothing held) and lets
  * net_dim() find out whether holding pays.
  */

@@ -608,6 +608,58 @@ static void test_flood_rig_scale(void)
 	FOR_EACH_TABLE(flood_rig_scale_one);
 }
 
+/* Notifications per frame of a 10 s flood in fixed mode, 2 ms bound. */
+static double gap_flood(u32 gap, u64 pps, bool even)
+{
+	const struct ncoal_stats *s;
+	struct ring r;
+	u64 t = 0;
+
+	rng_state = 0xbeef;
+	ring_init(&r, NCOAL_MODE_FIXED, NCOAL_DIM_RX, 2000, 64, 1000, gap, 0);
+	s = ncoal_read_stats(&r.c);
+	while (t < 10 * SEC) {
+		t += even ? SEC / pps : rnd_exp(pps);
+		ring_run(&r, t);
+		ring_due(&r, t, 1, 1500);
+	}
+	CHECK(!r.late);
+	return (double)s->sent / s->due;
+}
+
+/*
+ * The end-of-burst gap next to fixed and adaptive, at the rig's scale
+ * (2 ms bound, gate 1,000 pps): what it saves in request/response and
+ * what it costs in batching.  Numbers for the bench to weigh.
+ */
+static void test_gap_models(void)
+{
+	static const u32 gaps[] = { 0, 20, 100, 500 };
+	u64 held, wait;
+	struct ring r;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(gaps) / sizeof(gaps[0]); i++) {
+		/* threshold 0: the gate stays open whatever the holds cost */
+		ring_init(&r, NCOAL_MODE_FIXED, NCOAL_DIM_RX, 2000, 64, 0,
+			  gaps[i], 0);
+		held = 0;
+		wait = 0;
+		rr_run(&r, 0, 200 * US, 2000, &held, &wait);
+		CHECK(!r.late);
+		CHECK_EQ(wait, 2000 * (gaps[i] ?: 2000) * US);
+		printf("# model gap %u us, fixed 2 ms: rr %.0f us added/frame; notifications/frame: even 5 kpps %.3f, even 20 kpps %.3f, poisson 5 kpps %.3f, poisson 20 kpps %.3f\n",
+		       gaps[i], (double)wait / 2000 / US,
+		       gap_flood(gaps[i], 5000, true),
+		       gap_flood(gaps[i], 20000, true),
+		       gap_flood(gaps[i], 5000, false),
+		       gap_flood(gaps[i], 20000, false));
+	}
+	/* frames closer than the gap batch as without it */
+	CHECK(gap_flood(100, 20000, true) == gap_flood(0, 20000, true));
+	CHECK(gap_flood(20, 20000, true) > 0.999);	/* 50 us apart */
+}
+
 /* Below the rate gate nothing is held, in any mode, and DIM rests. */
 static void test_below_gate_holds_nothing(void)
 {
@@ -789,6 +841,7 @@ static const struct tap_test tests[] = {
 	T(rr_load_change_probes_back),
 	T(flood_climbs_to_bound),
 	T(flood_rig_scale),
+	T(gap_models),
 	T(below_gate_holds_nothing),
 	T(gate_closes_after_climb),
 	T(mode_switch_while_held),
