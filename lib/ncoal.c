@@ -215,7 +215,7 @@ enum ncoal_action ncoal_due(struct ncoal *c, u64 now, u32 frames)
 
 	total = (u64)c->pending + frames;
 	if (ncoal_holding(c) && total < ncoal_hold_frames(c)) {
-		/* A queued stale timer is early for these: see _expired_at. */
+		/* A stale timer may still be queued: early, it re-arms. */
 		if (!c->pending)
 			c->first = now;
 		c->last = now;

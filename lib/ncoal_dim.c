@@ -92,7 +92,7 @@ static void ncoal_dim_restart(struct ncoal_dim *d)
 	dim->tired = 0;
 }
 
-/* net_dim() applies nothing itself: ncoal_dim_due() did already. */
+/* Scheduled by net_dim() on a move, which ncoal_dim_due() applied. */
 static void ncoal_dim_work(struct work_struct *work)
 {
 }
