@@ -114,11 +114,13 @@ struct ncoal_limits {
  * @due: calls to ncoal_due(), i.e. notifications an uncoalesced driver
  *	would have sent
  * @sent: notifications the caller was told to send: NCOAL_SEND results
- *	plus true returns of ncoal_timer_expired(), ncoal_flush() and
- *	ncoal_set_params()
+ *	of ncoal_due() and ncoal_timer_expired_at() plus true returns of
+ *	ncoal_timer_expired(), ncoal_flush(), ncoal_set_params() and
+ *	ncoal_set_profile()
  * @deferred: ncoal_due() calls that held their frames (NCOAL_ARM and
  *	NCOAL_HOLD results)
- * @timer_fires: true returns of ncoal_timer_expired()
+ * @timer_fires: true returns of ncoal_timer_expired(), NCOAL_SEND results
+ *	of ncoal_timer_expired_at()
  * @frame_flushes: NCOAL_SEND results caused by the frame bound in effect
  *	(&ncoal_params.max_frames, or a profile's lower one) while holding
  * @activations: transitions of the gate from idle to active, by the rate
@@ -128,9 +130,9 @@ struct ncoal_limits {
  *
  * The fields are those of struct vhost_vring_coalesce_stats from
  * @packets on, in the same order.  They satisfy
- * @due - @deferred + @timer_fires + (true returns of ncoal_flush() and
- * ncoal_set_params()) == @sent, hence @sent <= @due.  The counters wrap
- * at 2^64.
+ * @due - @deferred + @timer_fires + (true returns of ncoal_flush(),
+ * ncoal_set_params() and ncoal_set_profile()) == @sent, hence
+ * @sent <= @due.  The counters wrap at 2^64.
  */
 struct ncoal_stats {
 	u64 packets;
@@ -352,10 +354,12 @@ bool ncoal_flush(struct ncoal *c);
  * ncoal_delay_ns - timer delay to use on NCOAL_ARM
  * @c: the instance
  *
- * Return: the delay, ns, computed by the call that returned NCOAL_ARM;
- * outside of that, the delay a first held frame would get.  Without a
- * profile that is &ncoal_params.usecs in nanoseconds; with a gap, the
- * gap.
+ * Return: the delay, ns, set by the last call that returned NCOAL_ARM or
+ * changed the parameters or the profile (ncoal_init() included).  The
+ * latter, and NCOAL_ARM from ncoal_due(), set the delay of a first held
+ * frame: the delay in effect, or the gap if one is on; without a
+ * profile, &ncoal_params.usecs.  NCOAL_ARM from ncoal_timer_expired_at()
+ * sets what is left until the frames are due.
  */
 static inline u64 ncoal_delay_ns(const struct ncoal *c)
 {
