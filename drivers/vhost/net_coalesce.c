@@ -29,13 +29,6 @@
 #define VNC_RATE_LIMIT		100000000U	/* 100 Mpps */
 #define VNC_INTERVAL_MIN_MS	10U
 #define VNC_INTERVAL_MAX_MS	60000U
-/*
- * RX wakeup batching keeps the socket's poll off for a window only while
- * the arrivals expected in it stay below this (and the frame bound): tap
- * queues hold 500 packets by default, so nothing stock would deliver is
- * dropped for lack of room.
- */
-#define VNC_SOCK_DEFER_MAX	256U
 
 /*
  * Module parameters.  The first six are the defaults of rings without an
@@ -52,13 +45,13 @@ static unsigned int coalesce_rate_interval_ms = 1000;
 static unsigned int coalesce_max_usecs = 2000;
 static unsigned int coalesce_min_usecs = 10;
 static unsigned int coalesce_max_frames = 1024;
+
 /*
- * Off by default until its gain is shown: in the two-level rig it loses
- * nothing (15,000 of 15,000 packets, three runs), but the vhost worker's
- * context switches per packet it saves are within the emulated rig's
- * run-to-run noise.
+ * Set once the module is initialised: before, parameters from the insmod
+ * line are stored as they come and checked as a set by
+ * vhost_net_coal_module_init(), so their order does not matter.
  */
-static unsigned int rx_batch_wakeups;
+static bool vnc_params_live;
 
 /* Bumped on every parameter write; rings reload when it moves. */
 static atomic_t vnc_gen = ATOMIC_INIT(0);
@@ -72,58 +65,78 @@ static bool vnc_usecs_ok(unsigned int usecs, unsigned int min,
 	return !usecs || (usecs >= min && usecs <= max);
 }
 
+/* Every module parameter, to check a set of values at once. */
+struct vnc_knobs {
+	unsigned int rx_usecs, rx_frames, tx_usecs, tx_frames;
+	unsigned int rate_threshold, rate_interval_ms;
+	unsigned int max_usecs, min_usecs, max_frames;
+};
+
+static void vnc_knobs_read(struct vnc_knobs *k)
+{
+	k->rx_usecs = rx_coalesce_usecs;
+	k->rx_frames = rx_max_coalesced_frames;
+	k->tx_usecs = tx_coalesce_usecs;
+	k->tx_frames = tx_max_coalesced_frames;
+	k->rate_threshold = coalesce_rate_threshold;
+	k->rate_interval_ms = coalesce_rate_interval_ms;
+	k->max_usecs = coalesce_max_usecs;
+	k->min_usecs = coalesce_min_usecs;
+	k->max_frames = coalesce_max_frames;
+}
+
+/* -EINVAL for a value no setting allows, -ERANGE for one out of bounds. */
+static int vnc_knobs_check(const struct vnc_knobs *k)
+{
+	if (!k->rx_frames || !k->tx_frames || !k->rate_interval_ms ||
+	    !k->min_usecs || !k->max_frames)
+		return -EINVAL;
+	if (k->rate_threshold > VNC_RATE_LIMIT ||
+	    k->rate_interval_ms < VNC_INTERVAL_MIN_MS ||
+	    k->rate_interval_ms > VNC_INTERVAL_MAX_MS ||
+	    k->max_usecs > VNC_USECS_LIMIT || k->min_usecs > k->max_usecs ||
+	    k->max_frames > VNC_FRAMES_LIMIT)
+		return -ERANGE;
+	if (!vnc_usecs_ok(k->rx_usecs, k->min_usecs, k->max_usecs) ||
+	    !vnc_usecs_ok(k->tx_usecs, k->min_usecs, k->max_usecs) ||
+	    k->rx_frames > k->max_frames || k->tx_frames > k->max_frames)
+		return -ERANGE;
+	return 0;
+}
+
+static unsigned int *vnc_knob(struct vnc_knobs *k, const unsigned int *p)
+{
+	if (p == &rx_coalesce_usecs)
+		return &k->rx_usecs;
+	if (p == &rx_max_coalesced_frames)
+		return &k->rx_frames;
+	if (p == &tx_coalesce_usecs)
+		return &k->tx_usecs;
+	if (p == &tx_max_coalesced_frames)
+		return &k->tx_frames;
+	if (p == &coalesce_rate_threshold)
+		return &k->rate_threshold;
+	if (p == &coalesce_rate_interval_ms)
+		return &k->rate_interval_ms;
+	if (p == &coalesce_max_usecs)
+		return &k->max_usecs;
+	if (p == &coalesce_min_usecs)
+		return &k->min_usecs;
+	return &k->max_frames;
+}
+
 /*
- * Validate a write to one parameter against the others; called with the
- * module's parameter lock held (sysfs and module load), so the values
- * read here cannot change meanwhile.
+ * Validate a write to one parameter: the set with the new value must
+ * hold.  Called with the module's parameter lock held (sysfs), so the
+ * other values cannot change meanwhile.
  */
 static int vnc_param_check(const unsigned int *p, unsigned int v)
 {
-	if (p == &rx_coalesce_usecs || p == &tx_coalesce_usecs)
-		return vnc_usecs_ok(v, coalesce_min_usecs,
-				    coalesce_max_usecs) ? 0 : -ERANGE;
-	if (p == &rx_max_coalesced_frames || p == &tx_max_coalesced_frames) {
-		if (!v)
-			return -EINVAL;
-		return v <= coalesce_max_frames ? 0 : -ERANGE;
-	}
-	if (p == &rx_batch_wakeups)
-		return v <= 1 ? 0 : -EINVAL;
-	if (p == &coalesce_rate_threshold)
-		return v <= VNC_RATE_LIMIT ? 0 : -ERANGE;
-	if (p == &coalesce_rate_interval_ms) {
-		if (!v)
-			return -EINVAL;
-		return v >= VNC_INTERVAL_MIN_MS &&
-		       v <= VNC_INTERVAL_MAX_MS ? 0 : -ERANGE;
-	}
-	if (p == &coalesce_max_usecs) {
-		if (v < coalesce_min_usecs || v > VNC_USECS_LIMIT)
-			return -ERANGE;
-		/* The defaults must stay within the cap. */
-		if (rx_coalesce_usecs > v || tx_coalesce_usecs > v)
-			return -ERANGE;
-		return 0;
-	}
-	if (p == &coalesce_min_usecs) {
-		if (!v)
-			return -EINVAL;
-		if (v > coalesce_max_usecs)
-			return -ERANGE;
-		if (!vnc_usecs_ok(rx_coalesce_usecs, v, coalesce_max_usecs) ||
-		    !vnc_usecs_ok(tx_coalesce_usecs, v, coalesce_max_usecs))
-			return -ERANGE;
-		return 0;
-	}
-	if (p == &coalesce_max_frames) {
-		if (!v)
-			return -EINVAL;
-		if (v > VNC_FRAMES_LIMIT || rx_max_coalesced_frames > v ||
-		    tx_max_coalesced_frames > v)
-			return -ERANGE;
-		return 0;
-	}
-	return -EINVAL;
+	struct vnc_knobs k;
+
+	vnc_knobs_read(&k);
+	*vnc_knob(&k, p) = v;
+	return vnc_knobs_check(&k);
 }
 
 static int vnc_param_set(const char *val, const struct kernel_param *kp)
@@ -135,9 +148,11 @@ static int vnc_param_set(const char *val, const struct kernel_param *kp)
 	ret = kstrtouint(val, 0, &v);
 	if (ret)
 		return ret;
-	ret = vnc_param_check(p, v);
-	if (ret)
-		return ret;
+	if (vnc_params_live) {
+		ret = vnc_param_check(p, v);
+		if (ret)
+			return ret;
+	}
 	WRITE_ONCE(*p, v);
 	/* Full barrier: a ring that sees the new generation sees @v. */
 	atomic_inc_return(&vnc_gen);
@@ -181,9 +196,6 @@ module_param_cb(coalesce_max_frames, &vnc_param_ops, &coalesce_max_frames,
 		0644);
 MODULE_PARM_DESC(coalesce_max_frames,
 		 "Cap on any frame bound a VMM or guest asks for (default 1024)");
-module_param_cb(rx_batch_wakeups, &vnc_param_ops, &rx_batch_wakeups, 0644);
-MODULE_PARM_DESC(rx_batch_wakeups,
-		 "While RX coalesces, absorb the socket's per-packet worker wakeups into the window: 0 or 1 (default 0, experimental)");
 
 /* The module parameters that apply to ring @index. */
 static void vnc_defaults(unsigned int index, struct ncoal_params *p)
@@ -212,14 +224,25 @@ static void vnc_clamp(struct ncoal_params *p)
 	p->max_frames = min(p->max_frames, READ_ONCE(coalesce_max_frames));
 }
 
+/*
+ * What applies to the ring now: its explicit setting or the defaults,
+ * inside the caps, and a frame bound of at most half the ring once its
+ * size is known, so a guest never waits for a signal with most of its
+ * ring used.  Caller holds vq->mutex (vq->num is fixed while the ring
+ * has a backend; vhost_net_coal_restart() applies a new size).
+ */
 static void vnc_effective(const struct vhost_net_coal *c,
 			  struct ncoal_params *p)
 {
+	unsigned int num = c->vq->num;
+
 	if (c->has_explicit)
 		*p = c->explicit;
 	else
 		vnc_defaults(c->index, p);
 	vnc_clamp(p);
+	if (num)
+		p->max_frames = min(p->max_frames, max(num / 2, 1U));
 }
 
 /* Caller holds vq->mutex and runs in the worker. */
@@ -247,6 +270,38 @@ static bool vnc_reload(struct vhost_net_coal *c)
 	return true;
 }
 
+/*
+ * The guest must hear at once: the ring has no backend (the VMM is
+ * stopping it, nothing more will come to batch with), or the guest
+ * negotiated VIRTIO_F_NOTIFY_ON_EMPTY and the device used every buffer
+ * it was given.
+ */
+static bool vnc_urgent(const struct vhost_net_coal *c)
+{
+	struct vhost_virtqueue *vq = c->vq;
+
+	if (!vhost_vq_get_backend(vq))
+		return true;
+	return vhost_has_feature(vq, VIRTIO_F_NOTIFY_ON_EMPTY) &&
+	       vq->avail_idx == vq->last_avail_idx;
+}
+
+/* Send what is held now, from the caller's context. */
+static void vnc_flush(struct vhost_net_coal *c, enum vnc_flush_why why)
+{
+	bool force = c->force;
+
+	hrtimer_cancel(&c->timer);
+	c->force = false;
+	if (ncoal_flush(&c->eng)) {
+		c->flushes++;
+		trace_vhost_net_coal_flush(c->id, c->index, why);
+		vnc_send(c);
+	}
+	if (force)
+		vnc_send(c);
+}
+
 /**
  * vhost_net_coal_signal() - the guest is due a signal for new used buffers
  * @c: the ring's coalescing state
@@ -259,105 +314,95 @@ static bool vnc_reload(struct vhost_net_coal *c)
 void vhost_net_coal_signal(struct vhost_net_coal *c, unsigned int frames)
 {
 	enum ncoal_state old = ncoal_state(&c->eng);
-	bool send = vnc_reload(c);
 	u32 pending = ncoal_pending(&c->eng);
 
+	if (vnc_reload(c))
+		vnc_send(c);
 	switch (ncoal_due(&c->eng, ktime_get_ns(), frames)) {
 	case NCOAL_SEND:
 		if (pending)
-			trace_vhost_net_coal_flush(c, c->index,
+			trace_vhost_net_coal_flush(c->id, c->index,
 						   ncoal_state(&c->eng) ==
 						   NCOAL_STATE_ACTIVE ?
-						   "frames" : "gate");
-		send = true;
+						   VNC_FLUSH_FRAMES :
+						   VNC_FLUSH_GATE);
+		vnc_send(c);
 		break;
 	case NCOAL_ARM:
+		if (vnc_urgent(c)) {
+			vnc_flush(c, VNC_FLUSH_EMPTY);
+			break;
+		}
 		/* Always: the engine counts on the timer once it said so. */
 		hrtimer_start(&c->timer, ns_to_ktime(ncoal_delay_ns(&c->eng)),
 			      HRTIMER_MODE_REL);
-		trace_vhost_net_coal_arm(c, c->index, ncoal_pending(&c->eng),
+		trace_vhost_net_coal_arm(c->id, c->index, ncoal_pending(&c->eng),
 					 ncoal_delay_ns(&c->eng));
 		break;
 	case NCOAL_HOLD:
+		if (vnc_urgent(c))
+			vnc_flush(c, VNC_FLUSH_EMPTY);
 		break;
 	}
 	if (old != ncoal_state(&c->eng))
-		trace_vhost_net_coal_state(c, c->index, old,
+		trace_vhost_net_coal_state(c->id, c->index, old,
 					   ncoal_state(&c->eng),
 					   ncoal_rate(&c->eng));
-	if (send)
-		vnc_send(c);
 }
 
 /**
- * vhost_net_coal_rx_batching() - let RX absorb socket wakeups
- * @c: the RX ring's coalescing state
- * @sock_poll: the poll on the ring's backend socket
+ * vhost_net_coal_flush() - send a held signal now
+ * @c: the ring's coalescing state
  *
- * Called once at open for the RX ring; see vhost_net_coal_rx_idle().
+ * For a guest that must not wait: RX found no buffer for a packet (the
+ * guest refills only once it hears of the ones it gave).  Cancels the
+ * timer and signals from the caller's context, the ring's worker or a
+ * VMM ioctl, as stock vhost_net does.  Called with vq->mutex held.
  */
-void vhost_net_coal_rx_batching(struct vhost_net_coal *c,
-				struct vhost_poll *sock_poll)
+void vhost_net_coal_flush(struct vhost_net_coal *c)
 {
-	c->sock_poll = sock_poll;
+	vnc_flush(c, VNC_FLUSH_STARVED);
 }
 
 /**
- * vhost_net_coal_rx_idle() - RX drained the socket: may its poll stay off?
- * @c: the RX ring's coalescing state
+ * vhost_net_coal_restart() - the ring's backend was attached or detached
+ * @c: the ring's coalescing state
  *
- * Stock vhost_net restarts the socket's poll once it has drained it, so
- * every packet that arrives later wakes the worker again.  While a
- * signal is held, its timer will run anyway: the ring's worker can copy
- * whatever arrived meanwhile right before the signal goes out, in one
- * wakeup.  So while the arrivals expected until then fit the frame bound
- * and the socket's queue, leave the poll off; the timer's work restarts
- * it (and the poll start catches anything already queued).  Called with
- * vq->mutex held, from handle_rx.
- *
- * Return: true if the caller must not restart the socket's poll.
+ * The VMM stops a ring (VM stop, migration, link down, reset, a queue's
+ * RING_RESET) by detaching its backend, and then may close the call
+ * eventfd: what is held is signalled before VHOST_NET_SET_BACKEND
+ * returns.  The ring's size may have changed while it was stopped, so
+ * the parameters are applied again.  Called with vq->mutex held, from
+ * the ioctl.
  */
-bool vhost_net_coal_rx_idle(struct vhost_net_coal *c)
+void vhost_net_coal_restart(struct vhost_net_coal *c)
 {
-	u64 expect;
+	struct ncoal_params p;
 
-	if (!c->sock_poll || !READ_ONCE(rx_batch_wakeups) ||
-	    !ncoal_pending(&c->eng))
-		return false;
-	expect = div_u64((u64)ncoal_rate(&c->eng) * ncoal_delay_ns(&c->eng),
-			 NSEC_PER_SEC);
-	if (expect >= min(c->eng.params.max_frames, VNC_SOCK_DEFER_MAX))
-		return false;
-	c->sock_deferred = true;
-	c->sock_defers++;
-	return true;
+	vnc_flush(c, VNC_FLUSH_BACKEND);
+	c->gen = atomic_read_acquire(&vnc_gen);
+	vnc_effective(c, &p);
+	ncoal_set_params(&c->eng, &p);
 }
 
 static void vnc_work(struct vhost_work *work)
 {
 	struct vhost_net_coal *c = container_of(work, struct vhost_net_coal,
 						work);
-	struct vhost_virtqueue *vq = c->vq;
-	bool send;
+	bool fired;
 
-	mutex_lock_nested(&vq->mutex, c->index);
-	send = ncoal_timer_expired(&c->eng);
-	trace_vhost_net_coal_fire(c, c->index, send);
-	send |= vnc_reload(c);
+	mutex_lock_nested(&c->vq->mutex, c->index);
+	fired = ncoal_timer_expired(&c->eng);
+	trace_vhost_net_coal_fire(c->id, c->index, fired);
+	if (fired)
+		vnc_send(c);
+	if (vnc_reload(c))
+		vnc_send(c);
 	if (c->force) {
 		c->force = false;
-		send = true;
-	}
-	if (send)
 		vnc_send(c);
-	if (c->sock_deferred) {
-		struct socket *sock = vhost_vq_get_backend(vq);
-
-		c->sock_deferred = false;
-		if (sock)
-			vhost_poll_start(c->sock_poll, sock->file);
 	}
-	mutex_unlock(&vq->mutex);
+	mutex_unlock(&c->vq->mutex);
 }
 
 static enum hrtimer_restart vnc_timer_fn(struct hrtimer *t)
@@ -366,22 +411,11 @@ static enum hrtimer_restart vnc_timer_fn(struct hrtimer *t)
 						timer);
 
 	/*
-	 * RX with the socket's poll left off: copy what arrived first, so
-	 * the signal below covers it (the worker runs work in order).
 	 * No worker (not set up, or its owner is exiting): nobody is left to
 	 * run the ring, and teardown flushes what is held.
 	 */
-	if (READ_ONCE(c->sock_deferred))
-		vhost_poll_queue(c->sock_poll);
 	vhost_vq_work_queue(c->vq, &c->work);
 	return HRTIMER_NORESTART;
-}
-
-/* Send held signals from the worker; the engine already counted them. */
-static void vnc_kick_work(struct vhost_net_coal *c)
-{
-	c->force = true;
-	vhost_vq_work_queue(c->vq, &c->work);
 }
 
 /* Back to the module parameters, nothing held, counters at zero. */
@@ -391,8 +425,6 @@ static void vnc_forget(struct vhost_net_coal *c)
 
 	c->has_explicit = false;
 	c->force = false;
-	c->sock_deferred = false;
-	c->sock_defers = 0;
 	c->flushes = 0;
 	c->gen = atomic_read(&vnc_gen);
 	vnc_defaults(c->index, &p);
@@ -411,7 +443,6 @@ void vhost_net_coal_init(struct vhost_net_coal *c, struct vhost_virtqueue *vq,
 			 unsigned int index)
 {
 	c->vq = vq;
-	c->sock_poll = NULL;
 	c->index = index;
 	vnc_forget(c);
 	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
@@ -424,18 +455,18 @@ void vhost_net_coal_init(struct vhost_net_coal *c, struct vhost_virtqueue *vq,
  * @c: the ring's coalescing state
  *
  * Cancels the timer and hands any held signal to the ring's worker, so
- * the caller's following device flush sends it.  Called with vq->mutex
- * held when the backend is detached (release, reset owner).
+ * the caller's following device flush sends it from the process that
+ * owns the guest's memory (release may run in another one).  Called with
+ * vq->mutex held when the backend is detached (release, reset owner).
  */
 void vhost_net_coal_stop(struct vhost_net_coal *c)
 {
 	hrtimer_cancel(&c->timer);
-	/* The caller detached the backend; its poll is stopped anyway. */
-	c->sock_deferred = false;
 	if (ncoal_flush(&c->eng)) {
 		c->flushes++;
-		trace_vhost_net_coal_flush(c, c->index, "stop");
-		vnc_kick_work(c);
+		trace_vhost_net_coal_flush(c->id, c->index, VNC_FLUSH_STOP);
+		c->force = true;
+		vhost_vq_work_queue(c->vq, &c->work);
 	}
 }
 
@@ -449,8 +480,10 @@ void vhost_net_coal_stop(struct vhost_net_coal *c)
  */
 void vhost_net_coal_reset(struct vhost_net_coal *c)
 {
+	mutex_lock(&c->vq->mutex);
 	hrtimer_cancel(&c->timer);
 	vnc_forget(c);
+	mutex_unlock(&c->vq->mutex);
 }
 
 static int vnc_validate(const struct vhost_vring_coalesce *vc)
@@ -526,12 +559,13 @@ static long vnc_set(struct vhost_net_coal *c, struct vhost_vring_coalesce *vc)
 		c->explicit.rate_interval_ms = vc->rate_interval_ms;
 		c->has_explicit = true;
 	}
-	c->gen = atomic_read(&vnc_gen);
+	c->gen = atomic_read_acquire(&vnc_gen);
 	vnc_effective(c, &p);
 	if (ncoal_set_params(&c->eng, &p)) {
 		c->flushes++;
-		trace_vhost_net_coal_flush(c, c->index, "reconfigure");
-		vnc_kick_work(c);
+		trace_vhost_net_coal_flush(c->id, c->index,
+					   VNC_FLUSH_RECONFIGURE);
+		vnc_send(c);
 	}
 	return 0;
 }
@@ -567,7 +601,7 @@ static void vnc_stats(const struct vhost_net_coal *c,
 	s->frame_flushes = st->frame_flushes;
 	s->activations = st->activations;
 	s->deactivations = st->deactivations;
-	s->sock_defers = c->sock_defers;
+	s->flushes = c->flushes;
 	memset(s->reserved2, 0, sizeof(s->reserved2));
 }
 
@@ -610,7 +644,7 @@ long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal **c,
 	mutex_lock(&rc->vq->mutex);
 	/* Report, and change from, what the module parameters say now. */
 	if (vnc_reload(rc))
-		vnc_kick_work(rc);
+		vnc_send(rc);
 	switch (ioctl) {
 	case VHOST_NET_SET_VRING_COALESCE:
 		if (copy_from_user(&vc, argp, sizeof(vc)))
@@ -623,13 +657,10 @@ long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal **c,
 		vnc_get(rc, &vc);
 		ret = copy_to_user(argp, &vc, sizeof(vc)) ? -EFAULT : 0;
 		break;
-	case VHOST_NET_GET_VRING_COALESCE_STATS:
+	default:	/* VHOST_NET_GET_VRING_COALESCE_STATS */
 		st.index = idx;
 		vnc_stats(rc, &st);
 		ret = copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
-		break;
-	default:
-		ret = -ENOIOCTLCMD;
 		break;
 	}
 	mutex_unlock(&rc->vq->mutex);
@@ -646,27 +677,25 @@ static const char * const vnc_state_names[] = {
 
 /*
  * Besides the ioctl's counters: "pending", the used buffers whose signal
- * is held right now, and "flushes"; read together under the ring's mutex,
+ * is held right now; read together under the ring's mutex,
  * signals_sent = signals_due - signals_deferred + timer_fires + flushes,
  * and a ring that saw no new buffers for longer than its usecs has
  * nothing pending: a held signal that never goes out shows as pending
- * that stays.
+ * that stays.  A read changes nothing: module parameters written since
+ * the ring's last signal show in the parameters, and reach the engine
+ * (state, pending) at its next one.
  */
 static int vnc_debugfs_show(struct seq_file *m, void *v)
 {
 	struct vhost_net_coal *c = m->private;
 	struct vhost_vring_coalesce_stats st;
 	struct vhost_vring_coalesce vc;
-	u64 flushes;
 	u32 pending;
 
 	mutex_lock(&c->vq->mutex);
-	if (vnc_reload(c))
-		vnc_kick_work(c);
 	vnc_get(c, &vc);
 	vnc_stats(c, &st);
 	pending = ncoal_pending(&c->eng);
-	flushes = c->flushes;
 	mutex_unlock(&c->vq->mutex);
 
 	seq_printf(m, "source: %s\n", vc.flags ? "module parameters" :
@@ -680,11 +709,10 @@ static int vnc_debugfs_show(struct seq_file *m, void *v)
 		   st.packets, st.signals_due, st.signals_sent);
 	seq_printf(m, "signals_deferred: %llu\ntimer_fires: %llu\n",
 		   st.signals_deferred, st.timer_fires);
-	seq_printf(m, "flushes: %llu\npending: %u\n", flushes, pending);
+	seq_printf(m, "flushes: %llu\npending: %u\n", st.flushes, pending);
 	seq_printf(m, "frame_flushes: %llu\nactivations: %llu\n",
 		   st.frame_flushes, st.activations);
-	seq_printf(m, "deactivations: %llu\nsock_defers: %llu\n",
-		   st.deactivations, st.sock_defers);
+	seq_printf(m, "deactivations: %llu\n", st.deactivations);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vnc_debugfs);
@@ -703,8 +731,10 @@ struct dentry *vhost_net_coal_debugfs_add(struct vhost_net_coal **c)
 	struct dentry *dir;
 	char name[32];
 
-	snprintf(name, sizeof(name), "%d-%d", task_tgid_vnr(current),
-		 atomic_inc_return(&vnc_dev_ids));
+	c[0]->id = atomic_inc_return(&vnc_dev_ids);
+	c[1]->id = c[0]->id;
+	snprintf(name, sizeof(name), "%d-%u", task_tgid_vnr(current),
+		 c[0]->id);
 	dir = debugfs_create_dir(name, vnc_debugfs_root);
 	debugfs_create_file("rx", 0400, dir, c[0], &vnc_debugfs_fops);
 	debugfs_create_file("tx", 0400, dir, c[1], &vnc_debugfs_fops);
@@ -723,11 +753,29 @@ void vhost_net_coal_debugfs_remove(struct dentry *dir)
 }
 
 /**
- * vhost_net_coal_module_init() - module load: the debugfs root
+ * vhost_net_coal_module_init() - module load: check the parameters
+ *
+ * The insmod line's values were stored in its order without the checks
+ * a later write gets; they must hold as a set.
+ *
+ * Return: 0, or -EINVAL/-ERANGE as a write of the offending set would
+ * fail, and the module does not load.
  */
-void vhost_net_coal_module_init(void)
+int vhost_net_coal_module_init(void)
 {
+	struct vnc_knobs k;
+	int ret;
+
+	vnc_knobs_read(&k);
+	ret = vnc_knobs_check(&k);
+	if (ret) {
+		pr_err("vhost_net: coalescing module parameters out of range (%d)\n",
+		       ret);
+		return ret;
+	}
+	vnc_params_live = true;
 	vnc_debugfs_root = debugfs_create_dir("vhost_net", NULL);
+	return 0;
 }
 
 /**

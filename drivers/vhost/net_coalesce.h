@@ -30,19 +30,16 @@ struct dentry;
  * @timer: fires when the oldest held signal is due
  * @work: sends a held signal from the ring's worker
  * @vq: the ring
- * @sock_poll: RX only: the backend socket's poll, kept off while a held
- *	signal's timer will pick up what arrives (see vhost_net_coal_rx_idle())
  * @explicit: parameters set by VHOST_NET_SET_VRING_COALESCE
  * @has_explicit: @explicit is in use, not the module parameters
  * @force: @work must signal even if the engine has nothing pending
  *	(the engine already accounted for the signal)
- * @sock_deferred: @sock_poll was left off; the timer's work restarts it
- * @sock_defers: times the socket's wakeups were absorbed into a window
- * @flushes: held signals sent because the ring stopped or its parameters
- *	changed (the engine's true returns of ncoal_flush() and
- *	ncoal_set_params()), so that signals_sent = signals_due -
- *	signals_deferred + timer_fires + @flushes
+ * @flushes: held signals sent early because the ring stopped, its
+ *	parameters changed or the guest had to hear at once (the engine's
+ *	true returns of ncoal_flush() and ncoal_set_params()), so that
+ *	signals_sent = signals_due - signals_deferred + timer_fires + @flushes
  * @gen: module parameter generation @eng was last configured from
+ * @id: the device's number, <n> of its debugfs directory and tracepoints
  * @index: ring index (VHOST_NET_VQ_RX or VHOST_NET_VQ_TX)
  */
 struct vhost_net_coal {
@@ -50,30 +47,27 @@ struct vhost_net_coal {
 	struct hrtimer timer;
 	struct vhost_work work;
 	struct vhost_virtqueue *vq;
-	struct vhost_poll *sock_poll;
 	struct ncoal_params explicit;
 	bool has_explicit;
 	bool force;
-	bool sock_deferred;
-	u64 sock_defers;
 	u64 flushes;
 	unsigned int gen;
+	unsigned int id;
 	unsigned int index;
 };
 
 void vhost_net_coal_init(struct vhost_net_coal *c, struct vhost_virtqueue *vq,
 			 unsigned int index);
 void vhost_net_coal_signal(struct vhost_net_coal *c, unsigned int frames);
-void vhost_net_coal_rx_batching(struct vhost_net_coal *c,
-				struct vhost_poll *sock_poll);
-bool vhost_net_coal_rx_idle(struct vhost_net_coal *c);
+void vhost_net_coal_flush(struct vhost_net_coal *c);
+void vhost_net_coal_restart(struct vhost_net_coal *c);
 void vhost_net_coal_stop(struct vhost_net_coal *c);
 void vhost_net_coal_reset(struct vhost_net_coal *c);
 long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal **c,
 			  unsigned int ioctl, void __user *argp);
 struct dentry *vhost_net_coal_debugfs_add(struct vhost_net_coal **c);
 void vhost_net_coal_debugfs_remove(struct dentry *dir);
-void vhost_net_coal_module_init(void);
+int vhost_net_coal_module_init(void);
 void vhost_net_coal_module_exit(void);
 
 #endif /* _VHOST_NET_COALESCE_H */

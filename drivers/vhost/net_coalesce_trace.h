@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Tracepoints of vhost-net notification coalescing:
+ * Tracepoints of vhost-net notification coalescing, per ring: dev is the
+ * <n> of the device's debugfs directory vhost_net/<pid>-<n>, ring its
+ * index (0 RX, 1 TX).
  *
  *   vhost_net_coal_arm    a signal is held and the timer started
  *   vhost_net_coal_fire   the timer's work ran (sent: a signal went out)
- *   vhost_net_coal_flush  a held signal went out early (frame bound,
- *                         gate closing, reconfiguration, stop)
+ *   vhost_net_coal_flush  held signals went out early, and why
  *   vhost_net_coal_state  the rate gate opened or closed
  *
  * e.g. echo 1 > /sys/kernel/tracing/events/vhost_net_coal/enable
@@ -16,68 +17,111 @@
 #if !defined(_VHOST_NET_COALESCE_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _VHOST_NET_COALESCE_TRACE_H
 
+#include <linux/ncoal.h>
 #include <linux/tracepoint.h>
 
+#ifndef VNC_FLUSH_WHY_DEFINED
+#define VNC_FLUSH_WHY_DEFINED
+/* Why held signals went out before their timer. */
+enum vnc_flush_why {
+	VNC_FLUSH_FRAMES,	/* max_frames were pending */
+	VNC_FLUSH_GATE,		/* the rate gate closed */
+	VNC_FLUSH_EMPTY,	/* VIRTIO_F_NOTIFY_ON_EMPTY, ring empty */
+	VNC_FLUSH_STARVED,	/* RX: no buffer left for a packet */
+	VNC_FLUSH_BACKEND,	/* the backend was attached or detached */
+	VNC_FLUSH_STOP,		/* release, reset owner */
+	VNC_FLUSH_RECONFIGURE,	/* new parameters */
+};
+#endif
+
+TRACE_DEFINE_ENUM(VNC_FLUSH_FRAMES);
+TRACE_DEFINE_ENUM(VNC_FLUSH_GATE);
+TRACE_DEFINE_ENUM(VNC_FLUSH_EMPTY);
+TRACE_DEFINE_ENUM(VNC_FLUSH_STARVED);
+TRACE_DEFINE_ENUM(VNC_FLUSH_BACKEND);
+TRACE_DEFINE_ENUM(VNC_FLUSH_STOP);
+TRACE_DEFINE_ENUM(VNC_FLUSH_RECONFIGURE);
+TRACE_DEFINE_ENUM(NCOAL_STATE_OFF);
+TRACE_DEFINE_ENUM(NCOAL_STATE_IDLE);
+TRACE_DEFINE_ENUM(NCOAL_STATE_ACTIVE);
+
+#define vnc_show_why(why)						\
+	__print_symbolic(why,						\
+			 { VNC_FLUSH_FRAMES, "frames" },		\
+			 { VNC_FLUSH_GATE, "gate" },			\
+			 { VNC_FLUSH_EMPTY, "empty" },			\
+			 { VNC_FLUSH_STARVED, "starved" },		\
+			 { VNC_FLUSH_BACKEND, "backend" },		\
+			 { VNC_FLUSH_STOP, "stop" },			\
+			 { VNC_FLUSH_RECONFIGURE, "reconfigure" })
+
+#define vnc_show_state(state)						\
+	__print_symbolic(state,						\
+			 { NCOAL_STATE_OFF, "off" },			\
+			 { NCOAL_STATE_IDLE, "idle" },			\
+			 { NCOAL_STATE_ACTIVE, "active" })
+
 TRACE_EVENT(vhost_net_coal_arm,
-	    TP_PROTO(const void *ring, unsigned int index, u32 pending,
+	    TP_PROTO(unsigned int dev, unsigned int ring, u32 pending,
 		     u64 delay_ns),
-	    TP_ARGS(ring, index, pending, delay_ns),
-	    TP_STRUCT__entry(__field(const void *, ring)
-			     __field(unsigned int, index)
+	    TP_ARGS(dev, ring, pending, delay_ns),
+	    TP_STRUCT__entry(__field(unsigned int, dev)
+			     __field(unsigned int, ring)
 			     __field(u32, pending)
 			     __field(u64, delay_ns)),
-	    TP_fast_assign(__entry->ring = ring;
-			   __entry->index = index;
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->ring = ring;
 			   __entry->pending = pending;
 			   __entry->delay_ns = delay_ns;),
-	    TP_printk("ring=%p index=%u pending=%u delay_ns=%llu",
-		      __entry->ring, __entry->index, __entry->pending,
+	    TP_printk("dev=%u ring=%u pending=%u delay_ns=%llu",
+		      __entry->dev, __entry->ring, __entry->pending,
 		      __entry->delay_ns)
 );
 
 TRACE_EVENT(vhost_net_coal_fire,
-	    TP_PROTO(const void *ring, unsigned int index, bool sent),
-	    TP_ARGS(ring, index, sent),
-	    TP_STRUCT__entry(__field(const void *, ring)
-			     __field(unsigned int, index)
+	    TP_PROTO(unsigned int dev, unsigned int ring, bool sent),
+	    TP_ARGS(dev, ring, sent),
+	    TP_STRUCT__entry(__field(unsigned int, dev)
+			     __field(unsigned int, ring)
 			     __field(bool, sent)),
-	    TP_fast_assign(__entry->ring = ring;
-			   __entry->index = index;
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->ring = ring;
 			   __entry->sent = sent;),
-	    TP_printk("ring=%p index=%u sent=%d", __entry->ring,
-		      __entry->index, __entry->sent)
+	    TP_printk("dev=%u ring=%u sent=%d", __entry->dev, __entry->ring,
+		      __entry->sent)
 );
 
 TRACE_EVENT(vhost_net_coal_flush,
-	    TP_PROTO(const void *ring, unsigned int index, const char *why),
-	    TP_ARGS(ring, index, why),
-	    TP_STRUCT__entry(__field(const void *, ring)
-			     __field(unsigned int, index)
-			     __string(why, why)),
-	    TP_fast_assign(__entry->ring = ring;
-			   __entry->index = index;
-			   __assign_str(why);),
-	    TP_printk("ring=%p index=%u why=%s", __entry->ring,
-		      __entry->index, __get_str(why))
+	    TP_PROTO(unsigned int dev, unsigned int ring, int why),
+	    TP_ARGS(dev, ring, why),
+	    TP_STRUCT__entry(__field(unsigned int, dev)
+			     __field(unsigned int, ring)
+			     __field(int, why)),
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->ring = ring;
+			   __entry->why = why;),
+	    TP_printk("dev=%u ring=%u why=%s", __entry->dev, __entry->ring,
+		      vnc_show_why(__entry->why))
 );
 
 TRACE_EVENT(vhost_net_coal_state,
-	    TP_PROTO(const void *ring, unsigned int index, int old_state,
+	    TP_PROTO(unsigned int dev, unsigned int ring, int old_state,
 		     int new_state, u32 rate),
-	    TP_ARGS(ring, index, old_state, new_state, rate),
-	    TP_STRUCT__entry(__field(const void *, ring)
-			     __field(unsigned int, index)
+	    TP_ARGS(dev, ring, old_state, new_state, rate),
+	    TP_STRUCT__entry(__field(unsigned int, dev)
+			     __field(unsigned int, ring)
 			     __field(int, old_state)
 			     __field(int, new_state)
 			     __field(u32, rate)),
-	    TP_fast_assign(__entry->ring = ring;
-			   __entry->index = index;
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->ring = ring;
 			   __entry->old_state = old_state;
 			   __entry->new_state = new_state;
 			   __entry->rate = rate;),
-	    TP_printk("ring=%p index=%u state=%d->%d rate=%u",
-		      __entry->ring, __entry->index, __entry->old_state,
-		      __entry->new_state, __entry->rate)
+	    TP_printk("dev=%u ring=%u state=%s->%s rate=%u",
+		      __entry->dev, __entry->ring,
+		      vnc_show_state(__entry->old_state),
+		      vnc_show_state(__entry->new_state), __entry->rate)
 );
 
 #endif /* _VHOST_NET_COALESCE_TRACE_H */

@@ -11,8 +11,7 @@
 #   guest    dropped in the guest before UDP (softnet backlog, ring errors)
 #   sock     UDP receive-buffer drops in the guest (RcvbufErrors)
 # CONFIGs (default: all): off, rx (host RX coalescing), rxtx (host RX and
-# TX), all (host RX+TX and the guest's TX kick coalescing), batch (rx
-# with rx_batch_wakeups). Knobs: RATE (3000), DUR (5), USECS (1000).
+# TX), all (host RX+TX and the guest's TX kick coalescing). Knobs: RATE (3000), DUR (5), USECS (1000).
 
 . "$(dirname "$0")/../testing/vm/lib.sh"
 . "$(dirname "$0")/../testing/vm/lib_guest.sh"
@@ -23,23 +22,21 @@ DUR=${DUR:-5}
 USECS=${USECS:-1000}
 REPS=${REPS:-1}
 configs=("$@")
-[ ${#configs[@]} -gt 0 ] || configs=(off rx rxtx all batch)
+[ ${#configs[@]} -gt 0 ] || configs=(off rx rxtx all)
 
 host_set() {
 	echo 100 > $P/coalesce_rate_interval_ms
 	echo 1000 > $P/coalesce_rate_threshold
 	echo "$1" > $P/rx_coalesce_usecs
 	echo "$2" > $P/tx_coalesce_usecs
-	echo "$3" > $P/rx_batch_wakeups
 }
 
 configure() {
 	case "$1" in
-	off)	host_set 0 0 0; coal_off ;;
-	rx)	host_set "$USECS" 0 0; coal_off ;;
-	rxtx)	host_set "$USECS" "$USECS" 0; coal_off ;;
-	all)	host_set "$USECS" "$USECS" 0; coal_scaled ;;
-	batch)	host_set "$USECS" 0 1; coal_off ;;
+	off)	host_set 0 0; coal_off ;;
+	rx)	host_set "$USECS" 0; coal_off ;;
+	rxtx)	host_set "$USECS" "$USECS"; coal_off ;;
+	all)	host_set "$USECS" "$USECS"; coal_scaled ;;
 	*)	echo "loss-probe: unknown config $1" >&2; exit 2 ;;
 	esac > /dev/null
 }

@@ -81,7 +81,7 @@ static void show_coal(const char *what, const struct vhost_vring_coalesce *c)
 static void show_stats(const char *what,
 		       const struct vhost_vring_coalesce_stats *s)
 {
-	diag("%s: index %u state %u (%s) rate %u reserved %u packets %llu due %llu sent %llu deferred %llu timer_fires %llu frame_flushes %llu activations %llu deactivations %llu sock_defers %llu",
+	diag("%s: index %u state %u (%s) rate %u reserved %u packets %llu due %llu sent %llu deferred %llu timer_fires %llu frame_flushes %llu activations %llu deactivations %llu flushes %llu",
 	     what, s->index, s->state, state_name(s->state), s->rate,
 	     s->reserved, (unsigned long long)s->packets,
 	     (unsigned long long)s->signals_due,
@@ -91,7 +91,7 @@ static void show_stats(const char *what,
 	     (unsigned long long)s->frame_flushes,
 	     (unsigned long long)s->activations,
 	     (unsigned long long)s->deactivations,
-	     (unsigned long long)s->sock_defers);
+	     (unsigned long long)s->flushes);
 }
 
 /* ------------------------------------------------------------------ */

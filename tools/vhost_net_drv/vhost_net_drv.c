@@ -73,6 +73,7 @@
 #define POLL_NS		10000000ULL	/* consumer poll timeout: 10 ms */
 #define DELAY_MAX_SAMPLES (16u << 20)	/* cap on recorded delays */
 #define NSEC_PER_SEC	1000000000ULL
+#define HELD_FRAMES	4		/* --held: frames a signal is held for */
 
 /* Frame layout: Ethernet / IPv4 / UDP / payload. */
 #define ETH_LEN		14
@@ -122,6 +123,8 @@ static struct config {
 	bool kill_busy;		/* --cycles: SIGKILL the VMM during traffic */
 	unsigned int swap_us;	/* 0: never swap the call eventfds */
 	unsigned int seed;
+	const char *held;	/* --held scenario, NULL: none */
+	unsigned int rx_posted;	/* RX buffers posted at setup, 0: all */
 	bool verbose;
 } cfg = {
 	.mode = MODE_RX,
@@ -910,10 +913,12 @@ static void vq_setup(struct vq *q, unsigned int idx, uint8_t *ring, uint8_t *buf
 		q->vr.desc[i].flags = idx == VQ_RX ? VRING_DESC_F_WRITE : 0;
 	}
 	if (idx == VQ_RX) {
-		/* Post every buffer up front. */
-		for (i = 0; i < q->num; i++)
+		unsigned int n = cfg.rx_posted ? cfg.rx_posted : q->num;
+
+		/* Post every buffer (or --rx-posted of them) up front. */
+		for (i = 0; i < n; i++)
 			q->vr.avail->ring[i] = i;
-		q->avail_idx = q->num;
+		q->avail_idx = n;
 		vq_publish(q);
 	} else {
 		q->free_ids = calloc(q->num, sizeof(*q->free_ids));
@@ -1435,7 +1440,7 @@ static void print_coal(unsigned int i, const struct vhost_vring_coalesce_stats *
 	printf("%s_coal_frame_flushes=%llu\n", r, (unsigned long long)s->frame_flushes);
 	printf("%s_coal_activations=%llu\n", r, (unsigned long long)s->activations);
 	printf("%s_coal_deactivations=%llu\n", r, (unsigned long long)s->deactivations);
-	printf("%s_coal_sock_defers=%llu\n", r, (unsigned long long)s->sock_defers);
+	printf("%s_coal_flushes=%llu\n", r, (unsigned long long)s->flushes);
 }
 
 static const char *mode_name(void)
@@ -1568,6 +1573,17 @@ static void usage(FILE *f)
 "                          call eventfd (VHOST_SET_VRING_CALL), every other\n"
 "                          time through -1 (no eventfd) for USECS/2; each swap\n"
 "                          wakes the ring's guest once (counted in signals)\n"
+"      --held detach|starve\n"
+"                          instead of traffic, one held signal (set a long\n"
+"                          --coalesce with threshold 0): detach: %d frames\n"
+"                          on each --mode ring, then VHOST_NET_SET_BACKEND\n"
+"                          -1: is the signal there when it returns (and\n"
+"                          does the ring work once attached again)?\n"
+"                          starve: RX, the guest posted --rx-posted buffers\n"
+"                          and %d more frames arrive: is the signal sent\n"
+"                          before the timer?  Prints {rx,tx}_held_* or\n"
+"                          rx_starve_* lines\n"
+"      --rx-posted N       RX buffers posted at setup (default: the ring)\n"
 "      --seed N            for --close-busy's and --kill-busy's moments\n"
 "                          (default: from the clock; printed as seed=)\n"
 "      --grace MS          drain time after traffic (default 50), plus the\n"
@@ -1588,7 +1604,7 @@ static void usage(FILE *f)
 "\n"
 "Exit status: 0 success, 1 setup/runtime failure (message names the call\n"
 "and errno; also the watchdog), 2 usage error.\n",
-		PAYLOAD_MIN, PAYLOAD_MAX);
+		PAYLOAD_MIN, PAYLOAD_MAX, HELD_FRAMES, HELD_FRAMES);
 }
 
 static void usage_err(const char *fmt, const char *arg)
@@ -1660,7 +1676,7 @@ static void parse_coalesce(const char *arg)
 static void parse_args(int argc, char **argv)
 {
 	enum { O_EIDX = 256, O_NOEIDX, O_ALWAYS, O_CDEF, O_CYCLES, O_GRACE, O_WD,
-	       O_BUSY, O_KILL, O_SWAP, O_SEED };
+	       O_BUSY, O_KILL, O_SWAP, O_SEED, O_HELD, O_POSTED };
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "rate", required_argument, NULL, 'r' },
@@ -1681,6 +1697,8 @@ static void parse_args(int argc, char **argv)
 		{ "kill-busy", no_argument, NULL, O_KILL },
 		{ "swap-call", required_argument, NULL, O_SWAP },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "held", required_argument, NULL, O_HELD },
+		{ "rx-posted", required_argument, NULL, O_POSTED },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
@@ -1774,6 +1792,14 @@ static void parse_args(int argc, char **argv)
 			cfg.seed = parse_ul(optarg, "--seed", UINT_MAX);
 			seeded = true;
 			break;
+		case O_HELD:
+			if (strcmp(optarg, "detach") && strcmp(optarg, "starve"))
+				usage_err("--held %s: detach or starve", optarg);
+			cfg.held = optarg;
+			break;
+		case O_POSTED:
+			cfg.rx_posted = parse_ul(optarg, "--rx-posted", 32768);
+			break;
 		case 'v':
 			cfg.verbose = true;
 			break;
@@ -1791,6 +1817,10 @@ static void parse_args(int argc, char **argv)
 		usage_err("%s needs --cycles", "--close-busy");
 	if (cfg.kill_busy && !cfg.cycles)
 		usage_err("%s needs --cycles", "--kill-busy");
+	if (cfg.rx_posted > cfg.ring)
+		usage_err("--rx-posted %s: more than --ring", "");
+	if (cfg.held && (cfg.cycles || cfg.swap_us))
+		usage_err("%s: not with --cycles or --swap-call", "--held");
 	if (cfg.kill_busy && (cfg.close_busy || cfg.swap_us))
 		usage_err("%s: not with --close-busy or --swap-call", "--kill-busy");
 	if (!seeded)
@@ -1809,6 +1839,170 @@ static void parse_args(int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------------- */
+
+/* ---------------------------------------------------------------------- */
+/* --held: a signal is held, then what must send it at once                */
+
+#define HELD_WAIT_NS	(10 * NSEC_PER_SEC)
+
+/* Put @n frames on ring @r's way: into the tap (RX) or the TX ring. */
+static void held_produce(unsigned int r, unsigned int n)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_IP),
+		.sll_ifindex = dev.ifindex,
+		.sll_halen = ETH_ALEN,
+	};
+	uint8_t frame[HDRS_LEN + PAYLOAD_MAX];
+	struct vq *q = &dev.q[r];
+	unsigned int i;
+	int len;
+
+	len = frame_init(frame, r == VQ_TX);
+	memcpy(sll.sll_addr, guest_mac, ETH_ALEN);
+	for (i = 0; i < n; i++) {
+		frame_stamp(frame, r == VQ_TX, i, now_ns());
+		if (r == VQ_RX) {
+			if (sendto(dev.inj_fd, frame, len, 0,
+				   (struct sockaddr *)&sll, sizeof(sll)) != len)
+				die("sendto(tap)");
+		} else {
+			uint16_t id;
+			uint8_t *buf;
+
+			if (!q->nfree)
+				die_msg("--held: TX ring full");
+			id = q->free_ids[--q->nfree];
+			buf = q->bufs + (size_t)id * BUF_SIZE;
+			memset(buf, 0, VNET_HDR_LEN);
+			memcpy(buf + VNET_HDR_LEN, frame, len);
+			q->vr.desc[id].len = VNET_HDR_LEN + len;
+			q->vr.avail->ring[q->avail_idx++ % q->num] = id;
+		}
+	}
+	if (r == VQ_TX) {
+		vq_publish(q);
+		vq_kick(q);
+	}
+}
+
+/* Wait until ring @r's used index is @want entries past last_used. */
+static bool held_wait_used(unsigned int r, unsigned int want)
+{
+	struct vq *q = &dev.q[r];
+	uint64_t end = now_ns() + HELD_WAIT_NS;
+
+	while ((uint16_t)(vq_used_idx(q) - q->last_used) < want) {
+		if (now_ns() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+static void held_stats(unsigned int r, struct vhost_vring_coalesce_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->index = r;
+	xioctl(dev.vhost_fd, VHOST_NET_GET_VRING_COALESCE_STATS, st,
+	       "ioctl(VHOST_NET_GET_VRING_COALESCE_STATS)");
+}
+
+static void held_set_backend(unsigned int r, int fd)
+{
+	struct vhost_vring_file be = { .index = r, .fd = fd };
+
+	xioctl(dev.vhost_fd, VHOST_NET_SET_BACKEND, &be,
+	       "ioctl(VHOST_NET_SET_BACKEND)");
+}
+
+/*
+ * detach: HELD_FRAMES used buffers with their signal held (timer armed),
+ * then VHOST_NET_SET_BACKEND -1, as a VMM stops a ring: the signal must
+ * be on the call eventfd when the ioctl returns.  Then the backend comes
+ * back (a queue's RING_RESET) and the ring works again.
+ */
+static void held_detach(unsigned int r)
+{
+	const char *n = ring_name(r);
+	struct vhost_vring_coalesce_stats st;
+	struct vq *q = &dev.q[r];
+	bool used, again;
+	uint64_t held, at_detach;
+
+	held_produce(r, HELD_FRAMES);
+	used = held_wait_used(r, HELD_FRAMES);
+	held = vq_read_call(q);
+	held_set_backend(r, -1);
+	at_detach = vq_read_call(q);
+	held_stats(r, &st);
+	if (r == VQ_TX)
+		tx_reclaim(q);
+	else
+		rx_drain(q, now_ns());
+	vq_enable_cb(q);
+
+	held_set_backend(r, dev.tap_fd);
+	held_produce(r, 1);
+	again = held_wait_used(r, 1) && vq_wait(q, HELD_WAIT_NS) &&
+		vq_read_call(q);
+	printf("%s_held_used=%d\n", n, used);
+	printf("%s_held_signals_before=%llu\n", n, (unsigned long long)held);
+	printf("%s_held_signals_at_detach=%llu\n", n,
+	       (unsigned long long)at_detach);
+	printf("%s_held_timer_fires=%llu\n", n,
+	       (unsigned long long)st.timer_fires);
+	printf("%s_held_flushes=%llu\n", n, (unsigned long long)st.flushes);
+	printf("%s_held_reattached_signalled=%d\n", n, again);
+}
+
+/*
+ * starve: the guest posted only --rx-posted RX buffers, and more frames
+ * arrive than that: the buffers it gave are used and it refills only
+ * when it hears of them, so the signal must go at once, not when the
+ * timer fires.
+ */
+static void held_starve(void)
+{
+	struct vhost_vring_coalesce_stats st;
+	struct vq *q = &dev.q[VQ_RX];
+	unsigned int posted = q->avail_idx;
+	bool used, signalled;
+
+	held_produce(VQ_RX, posted + HELD_FRAMES);
+	used = held_wait_used(VQ_RX, posted);
+	signalled = vq_wait(q, HELD_WAIT_NS) && vq_read_call(q);
+	held_stats(VQ_RX, &st);
+	printf("rx_starve_posted=%u\n", posted);
+	printf("rx_starve_used=%d\n", used);
+	printf("rx_starve_signalled=%d\n", signalled);
+	printf("rx_starve_timer_fires=%llu\n",
+	       (unsigned long long)st.timer_fires);
+	printf("rx_starve_flushes=%llu\n", (unsigned long long)st.flushes);
+	printf("rx_starve_frame_flushes=%llu\n",
+	       (unsigned long long)st.frame_flushes);
+}
+
+static int run_held(void)
+{
+	unsigned int r;
+
+	dev_setup();
+	if (!dev.coal_supported)
+		die_msg("--held: VHOST_BACKEND_F_NET_COALESCE not advertised");
+	printf("held=%s\n", cfg.held);
+	if (!strcmp(cfg.held, "starve")) {
+		held_starve();
+	} else {
+		for (r = 0; r < 2; r++)
+			if (cfg.mode & (r == VQ_RX ? MODE_RX : MODE_TX))
+				held_detach(r);
+	}
+	fflush(stdout);
+	dev_teardown(0);
+	return 0;
+}
 
 static int run_cycles(void)
 {
@@ -2016,6 +2210,8 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		return 0;
 	}
+	if (cfg.held)
+		return run_held();
 
 	dev_setup();
 	grace = grace_ns();

@@ -92,9 +92,11 @@ struct vhost_vring_coalesce {
  * @frame_flushes: signals sent because @max_frames were pending
  * @activations: transitions to active (from idle, or from off by SET)
  * @deactivations: transitions from active to idle or off
- * @sock_defers: RX: times the backend socket's per-packet wakeups of the
- *	vhost worker were absorbed into a coalescing window (the worker
- *	then copies everything that arrived when the window ends)
+ * @flushes: held signals sent before their time: the ring's backend was
+ *	detached or attached, its parameters changed, or the guest had to
+ *	hear at once (no RX buffer left, VIRTIO_F_NOTIFY_ON_EMPTY); so
+ *	@signals_sent = @signals_due - @signals_deferred + @timer_fires +
+ *	@flushes
  * @reserved2: zero; room for counters without changing the ioctl number
  *
  * Counters are cumulative since the vring was set up and are never reset
@@ -113,7 +115,7 @@ struct vhost_vring_coalesce_stats {
 	__u64 frame_flushes;
 	__u64 activations;
 	__u64 deactivations;
-	__u64 sock_defers;
+	__u64 flushes;
 	__u64 reserved2[7];
 };
 

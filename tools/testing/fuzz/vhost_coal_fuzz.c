@@ -497,7 +497,7 @@ static bool verify_dev(struct dev *d, int p)
 		zero = !st.reserved && !st.packets && !st.signals_due &&
 		       !st.signals_sent && !st.signals_deferred &&
 		       !st.timer_fires && !st.frame_flushes &&
-		       !st.sock_defers && !st.rate;
+		       !st.flushes && !st.rate;
 		for (k = 0; k < ARRAY_SIZE(st.reserved2); k++)
 			zero &= !st.reserved2[k];
 		if (!expect(P_STATS, !e && st.index == (uint32_t)i &&

@@ -999,9 +999,9 @@ static void test_overflow_huge_elapsed(void)
 
 static void test_stats_map_onto_uapi(void)
 {
-	/* the engine's counters, then vhost_net's own (sock_defers...) */
+	/* the engine's counters, then vhost_net's own (flushes...) */
 	CHECK_EQ(sizeof(struct ncoal_stats),
-		 UAPI_OFF(sock_defers) - UAPI_OFF(packets));
+		 UAPI_OFF(flushes) - UAPI_OFF(packets));
 	CHECK_EQ(NCOAL_OFF(packets), UAPI_OFF(packets));
 	CHECK_EQ(NCOAL_OFF(due), UAPI_OFF(signals_due));
 	CHECK_EQ(NCOAL_OFF(sent), UAPI_OFF(signals_sent));

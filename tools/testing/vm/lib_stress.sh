@@ -97,7 +97,7 @@ pick_to() {
 # be written, then writes the caps last.
 HP_ALL="rx_coalesce_usecs tx_coalesce_usecs rx_max_coalesced_frames
 	tx_max_coalesced_frames coalesce_rate_threshold
-	coalesce_rate_interval_ms rx_batch_wakeups coalesce_max_usecs
+	coalesce_rate_interval_ms coalesce_max_usecs
 	coalesce_max_frames coalesce_min_usecs"
 
 hp_save() {

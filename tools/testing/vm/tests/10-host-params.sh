@@ -19,12 +19,11 @@ declare -A DEF=(
 	[tx_coalesce_usecs]=500 [tx_max_coalesced_frames]=64
 	[coalesce_rate_threshold]=10000 [coalesce_rate_interval_ms]=1000
 	[coalesce_max_usecs]=2000 [coalesce_min_usecs]=10
-	[coalesce_max_frames]=1024 [rx_batch_wakeups]=0
+	[coalesce_max_frames]=1024
 )
 NAMES="rx_coalesce_usecs rx_max_coalesced_frames tx_coalesce_usecs
 	tx_max_coalesced_frames coalesce_rate_threshold coalesce_rate_interval_ms
-	coalesce_max_usecs coalesce_min_usecs coalesce_max_frames
-	rx_batch_wakeups"
+	coalesce_max_usecs coalesce_min_usecs coalesce_max_frames"
 
 # No guest may hold /dev/vhost-net: this test reloads the module.
 l2_stop
@@ -87,7 +86,7 @@ defaults() {
 	for n in rx_coalesce_usecs rx_max_coalesced_frames tx_coalesce_usecs \
 		 tx_max_coalesced_frames coalesce_rate_threshold \
 		 coalesce_rate_interval_ms coalesce_max_usecs \
-		 coalesce_min_usecs coalesce_max_frames rx_batch_wakeups; do
+		 coalesce_min_usecs coalesce_max_frames; do
 		pw $n "${DEF[$n]}"
 	done
 	for n in $NAMES; do
@@ -288,20 +287,8 @@ max_frames() {
 }
 group "coalesce_max_frames: bad writes (incl. below rx/tx_max_coalesced_frames) rejected" max_frames
 
-batch_wakeups() {
-	local n=rx_batch_wakeups
-
-	not_numbers $n
-	bad $n 2 "not 0 or 1"
-	bad $n 4294967295 "not 0 or 1"
-	good $n 1
-	good $n 0
-}
-group "rx_batch_wakeups: bad writes rejected, good ones read back" batch_wakeups
-
 # insmod: a bad value fails the load and leaves nothing behind; a good
-# one loads. Parameters are checked in command line order against the
-# values before them (the caps first).
+# one loads. The insmod line is checked as a set, in any order.
 insmod_try() {
 	if [ -d /sys/module/vhost_net ] && ! rmmod vhost_net; then
 		errs+=("rmmod vhost_net failed")
@@ -341,13 +328,14 @@ insmod_params() {
 	insmod_bad coalesce_min_usecs=0
 	insmod_bad coalesce_max_frames=32
 	insmod_bad coalesce_max_usecs=-1
-	insmod_bad rx_batch_wakeups=2
-	# rx is checked against the default cap 2000 before the new cap
-	insmod_bad rx_coalesce_usecs=3000 coalesce_max_usecs=5000
+	insmod_bad rx_coalesce_usecs=3000 coalesce_max_usecs=2500
+	insmod_bad coalesce_min_usecs=600 tx_coalesce_usecs=500
+	# a value above the default cap, the new cap after it
+	insmod_good rx_coalesce_usecs=3000 coalesce_max_usecs=5000
 	insmod_good coalesce_max_usecs=5000 rx_coalesce_usecs=3000
+	insmod_good tx_max_coalesced_frames=2000 coalesce_max_frames=2048
 	insmod_good coalesce_max_frames=4096 tx_max_coalesced_frames=4096 \
-		coalesce_rate_threshold=0 coalesce_rate_interval_ms=60000 \
-		rx_batch_wakeups=0
+		coalesce_rate_threshold=0 coalesce_rate_interval_ms=60000
 }
 errs=()
 insmod_params

@@ -400,8 +400,8 @@ host_flap() {
 		pick_to v 10 50 200 0 ;;
 	9)	p=coalesce_max_frames
 		pick_to v 64 256 1024 4096 8 ;;
-	10|11)	p=rx_batch_wakeups
-		pick_to v 0 1 ;;
+	10|11)	p=rx_max_coalesced_frames
+		pick_to v 2 16 64 0 ;;
 	12)	v=$((100 + RANDOM % 401))
 		ip link set $TAP down
 		nap $v

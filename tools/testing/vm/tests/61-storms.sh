@@ -147,13 +147,12 @@ cleanup() {
 	rm -f "$SAVED"
 }
 
-# Host side: coalescing always active with 2 ms windows, RX wakeup
-# batching on (the timer then also owns the socket's poll).
+# Host side: coalescing always active with 2 ms windows.
 hold_host() {
 	hp_set coalesce_max_usecs=5000 rx_coalesce_usecs=2000 \
 		tx_coalesce_usecs=2000 rx_max_coalesced_frames=64 \
 		tx_max_coalesced_frames=64 coalesce_rate_threshold=0 \
-		coalesce_rate_interval_ms=100 rx_batch_wakeups=1
+		coalesce_rate_interval_ms=100
 }
 
 # Guest side (a shell snippet): kicks held up to 5 ms, always active.
