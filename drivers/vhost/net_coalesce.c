@@ -11,7 +11,9 @@
 #include <linux/debugfs.h>
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
+#include <linux/list.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/ncoal.h>
 #include <linux/net.h>
 #include <linux/seq_file.h>
@@ -58,6 +60,10 @@ static atomic_t vnc_gen = ATOMIC_INIT(0);
 
 static struct dentry *vnc_debugfs_root;
 static atomic_t vnc_dev_ids = ATOMIC_INIT(0);
+
+/* Every ring of every open device, for parameter writes to reach them. */
+static DEFINE_MUTEX(vnc_rings_lock);
+static LIST_HEAD(vnc_rings);
 
 static bool vnc_usecs_ok(unsigned int usecs, unsigned int min,
 			 unsigned int max)
@@ -139,6 +145,8 @@ static int vnc_param_check(const unsigned int *p, unsigned int v)
 	return vnc_knobs_check(&k);
 }
 
+static void vnc_apply_all(void);
+
 static int vnc_param_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned int *p = kp->arg;
@@ -156,6 +164,8 @@ static int vnc_param_set(const char *val, const struct kernel_param *kp)
 	WRITE_ONCE(*p, v);
 	/* Full barrier: a ring that sees the new generation sees @v. */
 	atomic_inc_return(&vnc_gen);
+	if (vnc_params_live)
+		vnc_apply_all();
 	return 0;
 }
 
@@ -403,6 +413,30 @@ static void vnc_work(struct vhost_work *work)
 		vnc_send(c);
 	}
 	mutex_unlock(&c->vq->mutex);
+}
+
+/*
+ * A parameter write reaches every ring at once, not at its next signal:
+ * a lowered cap must not leave a signal held for the old, longer delay.
+ * What a ring holds then goes out from its worker (this writer may not
+ * own the guest's memory).  Lock order: the module's parameter lock,
+ * vnc_rings_lock, vq->mutex.
+ */
+static void vnc_apply_all(void)
+{
+	struct vhost_net_coal *c;
+
+	mutex_lock(&vnc_rings_lock);
+	list_for_each_entry(c, &vnc_rings, node) {
+		mutex_lock(&c->vq->mutex);
+		if (vnc_reload(c)) {
+			hrtimer_cancel(&c->timer);
+			c->force = true;
+			vhost_vq_work_queue(c->vq, &c->work);
+		}
+		mutex_unlock(&c->vq->mutex);
+	}
+	mutex_unlock(&vnc_rings_lock);
 }
 
 static enum hrtimer_restart vnc_timer_fn(struct hrtimer *t)
@@ -718,15 +752,14 @@ static int vnc_debugfs_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(vnc_debugfs);
 
 /**
- * vhost_net_coal_debugfs_add() - per-device counters for operators
- * @c: the device's rings' coalescing states (RX, TX)
+ * vhost_net_coal_dev_add() - a device was opened
+ * @c: its rings' coalescing states (RX, TX)
  *
- * Creates vhost_net/<pid>-<n>/{rx,tx} in debugfs, <pid> being the
- * process that opened /dev/vhost-net (the VMM).
- *
- * Return: the directory, to pass to vhost_net_coal_debugfs_remove().
+ * Makes module parameter writes reach its rings and creates its
+ * counters for operators, vhost_net/<pid>-<n>/{rx,tx} in debugfs, <pid>
+ * being the process that opened /dev/vhost-net (the VMM).
  */
-struct dentry *vhost_net_coal_debugfs_add(struct vhost_net_coal **c)
+void vhost_net_coal_dev_add(struct vhost_net_coal **c)
 {
 	struct dentry *dir;
 	char name[32];
@@ -738,18 +771,27 @@ struct dentry *vhost_net_coal_debugfs_add(struct vhost_net_coal **c)
 	dir = debugfs_create_dir(name, vnc_debugfs_root);
 	debugfs_create_file("rx", 0400, dir, c[0], &vnc_debugfs_fops);
 	debugfs_create_file("tx", 0400, dir, c[1], &vnc_debugfs_fops);
-	return dir;
+	c[0]->debugfs = dir;
+	mutex_lock(&vnc_rings_lock);
+	list_add(&c[0]->node, &vnc_rings);
+	list_add(&c[1]->node, &vnc_rings);
+	mutex_unlock(&vnc_rings_lock);
 }
 
 /**
- * vhost_net_coal_debugfs_remove() - remove a device's debugfs files
- * @dir: what vhost_net_coal_debugfs_add() returned
+ * vhost_net_coal_dev_remove() - a device is being released
+ * @c: what was passed to vhost_net_coal_dev_add()
  *
- * Waits for readers; called before the device is freed.
+ * Waits for debugfs readers and parameter writers; called before the
+ * device is stopped and freed.
  */
-void vhost_net_coal_debugfs_remove(struct dentry *dir)
+void vhost_net_coal_dev_remove(struct vhost_net_coal **c)
 {
-	debugfs_remove(dir);
+	mutex_lock(&vnc_rings_lock);
+	list_del(&c[0]->node);
+	list_del(&c[1]->node);
+	mutex_unlock(&vnc_rings_lock);
+	debugfs_remove(c[0]->debugfs);
 }
 
 /**

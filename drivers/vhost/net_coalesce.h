@@ -18,6 +18,7 @@
 #define _VHOST_NET_COALESCE_H
 
 #include <linux/hrtimer.h>
+#include <linux/list.h>
 #include <linux/ncoal.h>
 
 #include "vhost.h"
@@ -39,6 +40,8 @@ struct dentry;
  *	true returns of ncoal_flush() and ncoal_set_params()), so that
  *	signals_sent = signals_due - signals_deferred + timer_fires + @flushes
  * @gen: module parameter generation @eng was last configured from
+ * @node: in the list of every open device's rings
+ * @debugfs: RX ring only: the device's debugfs directory
  * @id: the device's number, <n> of its debugfs directory and tracepoints
  * @index: ring index (VHOST_NET_VQ_RX or VHOST_NET_VQ_TX)
  */
@@ -51,6 +54,8 @@ struct vhost_net_coal {
 	bool has_explicit;
 	bool force;
 	u64 flushes;
+	struct list_head node;
+	struct dentry *debugfs;
 	unsigned int gen;
 	unsigned int id;
 	unsigned int index;
@@ -65,8 +70,8 @@ void vhost_net_coal_stop(struct vhost_net_coal *c);
 void vhost_net_coal_reset(struct vhost_net_coal *c);
 long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal **c,
 			  unsigned int ioctl, void __user *argp);
-struct dentry *vhost_net_coal_debugfs_add(struct vhost_net_coal **c);
-void vhost_net_coal_debugfs_remove(struct dentry *dir);
+void vhost_net_coal_dev_add(struct vhost_net_coal **c);
+void vhost_net_coal_dev_remove(struct vhost_net_coal **c);
 int vhost_net_coal_module_init(void);
 void vhost_net_coal_module_exit(void);
 

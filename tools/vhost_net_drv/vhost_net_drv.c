@@ -1573,7 +1573,7 @@ static void usage(FILE *f)
 "                          call eventfd (VHOST_SET_VRING_CALL), every other\n"
 "                          time through -1 (no eventfd) for USECS/2; each swap\n"
 "                          wakes the ring's guest once (counted in signals)\n"
-"      --held detach|starve\n"
+"      --held detach|starve|cap\n"
 "                          instead of traffic, one held signal (set a long\n"
 "                          --coalesce with threshold 0): detach: %d frames\n"
 "                          on each --mode ring, then VHOST_NET_SET_BACKEND\n"
@@ -1581,8 +1581,10 @@ static void usage(FILE *f)
 "                          does the ring work once attached again)?\n"
 "                          starve: RX, the guest posted --rx-posted buffers\n"
 "                          and %d more frames arrive: is the signal sent\n"
-"                          before the timer?  Prints {rx,tx}_held_* or\n"
-"                          rx_starve_* lines\n"
+"                          before the timer?  cap: RX, then write 1000 to\n"
+"                          the coalesce_max_usecs parameter: is the signal\n"
+"                          sent before the old timer?  Prints\n"
+"                          {rx,tx}_held_*, rx_starve_* or rx_cap_* lines\n"
 "      --rx-posted N       RX buffers posted at setup (default: the ring)\n"
 "      --seed N            for --close-busy's and --kill-busy's moments\n"
 "                          (default: from the clock; printed as seed=)\n"
@@ -1793,8 +1795,9 @@ static void parse_args(int argc, char **argv)
 			seeded = true;
 			break;
 		case O_HELD:
-			if (strcmp(optarg, "detach") && strcmp(optarg, "starve"))
-				usage_err("--held %s: detach or starve", optarg);
+			if (strcmp(optarg, "detach") && strcmp(optarg, "starve") &&
+			    strcmp(optarg, "cap"))
+				usage_err("--held %s: detach, starve or cap", optarg);
 			cfg.held = optarg;
 			break;
 		case O_POSTED:
@@ -1984,6 +1987,36 @@ static void held_starve(void)
 	       (unsigned long long)st.frame_flushes);
 }
 
+/*
+ * cap: HELD_FRAMES RX buffers used with their signal held, then the
+ * admin lowers coalesce_max_usecs to 1000: the signal must go out now,
+ * not when the timer armed with the old, longer delay fires.
+ */
+static void held_cap(void)
+{
+	static const char knob[] =
+		"/sys/module/vhost_net/parameters/coalesce_max_usecs";
+	struct vhost_vring_coalesce_stats st;
+	struct vq *q = &dev.q[VQ_RX];
+	uint64_t held;
+	bool used, signalled;
+	FILE *f;
+
+	held_produce(VQ_RX, HELD_FRAMES);
+	used = held_wait_used(VQ_RX, HELD_FRAMES);
+	held = vq_read_call(q);
+	f = fopen(knob, "w");
+	if (!f || fputs("1000\n", f) < 0 || fclose(f))
+		die("write coalesce_max_usecs");
+	signalled = vq_wait(q, HELD_WAIT_NS) && vq_read_call(q);
+	held_stats(VQ_RX, &st);
+	printf("rx_cap_used=%d\n", used);
+	printf("rx_cap_signals_before=%llu\n", (unsigned long long)held);
+	printf("rx_cap_signalled=%d\n", signalled);
+	printf("rx_cap_timer_fires=%llu\n", (unsigned long long)st.timer_fires);
+	printf("rx_cap_flushes=%llu\n", (unsigned long long)st.flushes);
+}
+
 static int run_held(void)
 {
 	unsigned int r;
@@ -1994,6 +2027,8 @@ static int run_held(void)
 	printf("held=%s\n", cfg.held);
 	if (!strcmp(cfg.held, "starve")) {
 		held_starve();
+	} else if (!strcmp(cfg.held, "cap")) {
+		held_cap();
 	} else {
 		for (r = 0; r < 2; r++)
 			if (cfg.mode & (r == VQ_RX ? MODE_RX : MODE_TX))

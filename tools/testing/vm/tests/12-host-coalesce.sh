@@ -201,6 +201,23 @@ starve_ok() {
 }
 check "rx: a guest out of buffers hears at once, not when the timer fires" starve_ok
 
+# The admin lowers the cap under a held signal: it goes out now, not
+# when the timer armed with the old delay fires.
+run held_cap -m rx --held cap "${HOLD[@]}"
+cap_ok() {
+	local k
+
+	k() { v held_cap "rx_cap_$1"; }
+	log "rx: used $(k used), signals before $(k signals_before), signalled $(k signalled), timer fires $(k timer_fires), flushes $(k flushes), cap now $(cat $P/coalesce_max_usecs)"
+	[ "$(k used)" = 1 ] || fail "the frames were not used"
+	[ "$(k signals_before)" = 0 ] || fail "the signal was not held"
+	[ "$(k signalled)" = 1 ] || fail "no signal"
+	[ "$(k timer_fires)" = 0 ] ||
+		fail "the timer armed before the write sent it"
+}
+check "rx: lowering coalesce_max_usecs sends a held signal at once" cap_ok
+echo 1000000 > $P/coalesce_max_usecs
+
 # A frame bound above half the ring is brought down to it: a guest never
 # waits for a signal with most of its ring used.
 run ring_clamp -m rx -r 100 -d 0.2 --ring 64 -c rx:1000:1024:0:100
