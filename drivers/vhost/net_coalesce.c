@@ -236,23 +236,21 @@ static void vnc_clamp(struct ncoal_params *p)
 
 /*
  * What applies to the ring now: its explicit setting or the defaults,
- * inside the caps, and a frame bound of at most half the ring once its
- * size is known, so a guest never waits for a signal with most of its
- * ring used.  Caller holds vq->mutex (vq->num is fixed while the ring
- * has a backend; vhost_net_coal_restart() applies a new size).
+ * inside the caps, and while the ring runs (has a backend) a frame bound
+ * of at most half its size, so a guest never waits for a signal with
+ * most of its ring used.  Caller holds vq->mutex (vq->num is fixed while
+ * the ring has a backend; vhost_net_coal_restart() applies a new one).
  */
 static void vnc_effective(const struct vhost_net_coal *c,
 			  struct ncoal_params *p)
 {
-	unsigned int num = c->vq->num;
-
 	if (c->has_explicit)
 		*p = c->explicit;
 	else
 		vnc_defaults(c->index, p);
 	vnc_clamp(p);
-	if (num)
-		p->max_frames = min(p->max_frames, max(num / 2, 1U));
+	if (vhost_vq_get_backend(c->vq))
+		p->max_frames = min(p->max_frames, max(c->vq->num / 2, 1U));
 }
 
 /* Caller holds vq->mutex and runs in the worker. */

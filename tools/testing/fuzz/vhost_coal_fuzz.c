@@ -97,6 +97,7 @@ enum {
 struct ring_model {
 	bool explicit;
 	uint32_t usecs, frames, threshold, interval;	/* as stored */
+	uint32_t num;	/* ring size while it has a backend, else 0 */
 	bool active;
 	uint64_t activations, deactivations;
 };
@@ -233,6 +234,8 @@ static void devs_open(void)
 	devs[1].owned = true;
 	dev_setup_full(devs[2].fd);
 	devs[2].owned = true;
+	for (j = 0; j < NRINGS; j++)
+		devs[2].ring[j].num = RING_NUM;
 }
 
 /*
@@ -298,6 +301,9 @@ static void effective(const struct ring_model *r, int idx,
 	c->flags = r->explicit ? 0 : F_DEFAULT;
 	c->usecs = u ? clampu(u, cap.min_usecs, cap.max_usecs) : 0;
 	c->max_frames = minu(f, cap.max_frames);
+	/* A running ring's frame bound is at most half its size. */
+	if (r->num)
+		c->max_frames = minu(c->max_frames, r->num / 2 ? r->num / 2 : 1);
 	c->rate_threshold = r->explicit ? r->threshold : cap.def_threshold;
 	c->rate_interval_ms = r->explicit ? r->interval : cap.def_interval;
 }
