@@ -83,6 +83,11 @@ ncoal_vmlinuz() {
 	local kver
 
 	kver=$(ncoal_kver)
+	# scripts/debug-kernel.sh keeps its image with its modules
+	if [ ! -f "/boot/vmlinuz-$kver" ] && [ -f "/lib/modules/$kver/vmlinuz" ]; then
+		echo "/lib/modules/$kver/vmlinuz"
+		return
+	fi
 	[ -f "/boot/vmlinuz-$kver" ] ||
 		die "/boot/vmlinuz-$kver missing; run 'make deps'"
 	echo "/boot/vmlinuz-$kver"
