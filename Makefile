@@ -13,6 +13,8 @@
 #   make lint      every check netdev runs, on the series and our scripts
 #   make stress    the reliability tests (tests/5x, 6x) in their long
 #                  versions, with a summary table (long)
+#   make check-debug  the VM suite on a KASAN/lockdep debug kernel (long;
+#                  DEBUG_TESTS=... chooses the tests)
 #
 # KDIR (kernel build dir) and KSRC (matching kernel tree or linux-source
 # tarball) select another target kernel; see README.md.
@@ -22,12 +24,13 @@ BUILD ?= $(CURDIR)/build
 export NCOAL_BUILD := $(BUILD)
 
 .PHONY: all modules deps check demo bench bench-host unit checkpatch sparse \
-	vm-test tools qemu clean help install uninstall patches lint stress
+	vm-test tools qemu clean help install uninstall patches lint stress \
+	check-debug
 
 all: modules
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/deps.sh
@@ -75,6 +78,10 @@ bench-host: modules tools
 # Long: the reliability tests' long versions and a summary table
 stress: modules tools qemu
 	@tools/testing/vm/stress-run.sh
+
+# Long, not part of check: debug kernel, modules, suite (build/debug)
+check-debug: deps
+	@scripts/check-debug.sh
 
 install: modules
 	@scripts/install.sh install
