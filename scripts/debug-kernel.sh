@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# debug-kernel.sh [--print-kver]: build the rig's debug kernel (KASAN,
+# debug-kernel.sh: build the rig's debug kernel (KASAN,
 # lockdep, debug objects, KFENCE, SLUB debug) from the same 6.12 source
 # our modules patch, and install it as /lib/modules/<kver>/ (modules and
 # the image as vmlinuz there: never /boot, so no boot loader picks it).
