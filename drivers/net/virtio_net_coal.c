@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/ncoal.h>
 #include <linux/netdevice.h>
+#include <linux/netpoll.h>
 #include <linux/smp.h>
 
 #include "virtio_net_coal.h"
@@ -121,9 +122,10 @@ void virtnet_coal_txq_destroy(struct virtnet_coal_txq *q)
  *
  * Called with the TX lock held for every frame start_xmit handles.  While
  * coalescing is active, a due kick is held unless the queue is stopped (a
- * full ring, or BQL): the stack then waits for completions, which need
- * the kick.  Below the rate threshold, or with coalescing off, the result
- * is @kick.
+ * full ring, or BQL: the stack then waits for completions, which need
+ * the kick) or netpoll transmits (IRQs off: at panic, after
+ * smp_send_stop(), the timer never runs).  Below the rate threshold, or
+ * with coalescing off, the result is @kick.
  *
  * Return: true if the caller must kick now.
  */
@@ -142,7 +144,8 @@ bool virtnet_coal_xmit(struct virtnet_coal_txq *q, bool kick)
 	if (action == NCOAL_SEND)
 		return true;
 
-	if (unlikely(netif_xmit_stopped(q->txq))) {
+	if (unlikely(netif_xmit_stopped(q->txq) ||
+		     netpoll_tx_running(q->txq->dev))) {
 		ncoal_flush(&q->nc);
 		q->forced++;
 		return true;

@@ -93,7 +93,8 @@ struct virtnet_coal {
  * @node: entry in &virtnet_coal.txqs
  * @index: queue number
  * @unreported: frames queued since the last kick decision
- * @forced: held kicks sent at once because the queue stopped
+ * @forced: held kicks sent at once because the queue stopped or netpoll
+ *	transmitted
  */
 struct virtnet_coal_txq {
 	struct ncoal nc;

@@ -48,7 +48,8 @@ void virtnet_coal_txq_get_strings(u32 index, u8 **data)
  * coalescing (before the device's own notification suppression);
  * kick_deferred those it held, of which kick_timer were sent by the
  * timer and kick_frames on reaching tx_kick_frames; kick_forced counts
- * kicks sent at once, while active, because the queue stopped.
+ * kicks sent at once, while active, because the queue stopped or netpoll
+ * transmitted.
  * kick_gate_on/off count rate gate transitions; kick_rate is the rate
  * measured last, in packets per second.  Frames are buffers added to
  * the ring: a GSO packet counts once.
