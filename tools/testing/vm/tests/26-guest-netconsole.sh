@@ -42,7 +42,7 @@ socat -u "UDP-RECV:$PORT,bind=$L1_IP" "OPEN:$NC_LOG,creat,append" &
 spid=$!
 
 setup() {
-	coal_profile 0 $SCALED_INTERVAL_MS 10000 256 || return 1
+	coal_profile 0 "$SCALED_INTERVAL_MS" 10000 256 || return 1
 	guest_insmod "$KMOD/fs/configfs/configfs.ko.xz" || return 1
 	guest_insmod "$KMOD/drivers/net/netconsole.ko.xz" \
 		"netconsole=6665@$L2_IP/eth0,$PORT@$L1_IP/ff:ff:ff:ff:ff:ff" ||
