@@ -4,7 +4,9 @@
 #
 #   make demo      build everything, boot the two-level VM stack, show
 #                  stock vs coalesced side by side
-#   make check     all tests (unit, build, style, VM integration)
+#   make check     all tests (unit, build, style, VM tests on one level)
+#   make check-e2e the two-level rig (nested guest, relay QEMU): sync,
+#                  relay, soak, storms end to end
 #   make           build vhost_net.ko and virtio_net.ko into build/
 #   make deps      install the Debian packages the project needs
 #   make bench     benchmarks (long): stock vs ours, generated report
@@ -23,7 +25,7 @@ SHELL := /bin/bash
 BUILD ?= $(CURDIR)/build
 export NCOAL_BUILD := $(BUILD)
 
-.PHONY: all modules deps check demo bench bench-host unit checkpatch sparse \
+.PHONY: all modules deps check check-e2e demo bench bench-host unit checkpatch sparse \
 	vm-test tools qemu clean help install uninstall patches lint stress \
 	check-debug
 
@@ -64,6 +66,10 @@ vm-test: modules tools qemu
 
 check: deps
 	@scripts/check.sh all
+
+# The two-level rig (nested guest, relay QEMU): sync, relay, soak, storms
+check-e2e: deps modules tools qemu
+	@scripts/check.sh e2e
 
 demo: modules tools
 	@scripts/demo.sh

@@ -1,19 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Helpers for the VM tests. Sourced by run.sh and by every test; runs in
-# the test host (L1, see scripts/vm). The guest (L2) is started once and
-# shared by the tests that follow; a test that needs a fresh guest calls
-# l2_restart.
+# Helpers for the VM tests. Sourced by run.sh and by every test. The
+# guest ("L2") is started once and shared by the tests that follow.
 #
-# Network:  L1 tap0 10.0.2.1/24  <-- vhost-net -->  L2 eth0 10.0.2.2/24
+# NCOAL_LEVEL says where the tests and the guest run (suite.sh sets it):
+#   e2e  (default) the tests run in the test host (L1, scripts/vm); the
+#        guest is nested under KVM there, vhost=on through our vhost_net
+#   one  make check's guest-side tests: they run on this machine in a
+#        network namespace of their own; the guest is a VM on this
+#        machine (TCG, one vCPU, the same initramfs) whose NIC our
+#        virtio_net drives; this machine's vhost_net is not touched
+#
+# Network:  tap0 10.0.2.1/24  <-- virtio-net -->  guest eth0 10.0.2.2/24
 
 NCOAL_ROOT=${NCOAL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 NCOAL_BUILD=${NCOAL_BUILD:-$NCOAL_ROOT/build}
 NCOAL_OUT=${NCOAL_OUT:-/tmp}
+NCOAL_LEVEL=${NCOAL_LEVEL:-e2e}
 L1_IP=10.0.2.1
 L2_IP=10.0.2.2
 L2_PORT=7000
-L2_DIR=/run/ncoal-l2
+L2_DIR=${L2_DIR:-/run/ncoal-l2}
 L2_MON=$L2_DIR/l2-monitor.sock
 TAP=tap0
 
@@ -391,29 +398,26 @@ l1_view_of_l2() {
 # l2_start [stock]: boot the guest with our virtio_net (or the stock one).
 # L2_NETDEV_OPTS (optional, default empty): extra options appended to the
 # guest's tap -netdev, e.g. "poll-us=50" (vhost busy polling).
-# A guest the rig takes while booting (lib_rig.sh) boots once more.
 l2_start() {
-	local rigs
+	local extra="" launcher vhost=on kernel vmm
 
-	kvm_setup || return 1
+	# shellcheck disable=SC2054 # commas belong to QEMU options
+	vmm=(-enable-kvm -cpu host,-xsave)
+	kernel=/boot/vmlinuz-$(uname -r)
+
+	if [ "$NCOAL_LEVEL" = one ]; then
+		vmm=(-accel tcg -cpu max)
+		vhost=off
+		kernel=${NCOAL_L2_KERNEL:?suite.sh sets NCOAL_L2_KERNEL}
+	else
+		kvm_setup || return 1
+	fi
 	tap_setup || return 1
-	rig_reap
-	rigs=$(rig_count)
-	l2_boot "$@" && return 0
-	rig_reap
-	[ "$(rig_count)" -gt "$rigs" ] || return 1
-	log "the rig took the guest while booting ($(tail -n 1 $L2_DIR/rig.log)); it boots again"
-	l2_boot "$@"
-}
-
-# l2_boot [stock]: l2_start's one attempt.
-l2_boot() {
-	local extra="" launcher
 
 	[ "${1:-}" = stock ] && extra="ncoal.stock=1"
 	mkdir -p $L2_DIR
 	: > $L2_DIR/serial.log
-	rm -f $L2_DIR/qemu.pid $L2_DIR/qemu.lastpid $L2_DIR/reaped $L2_DIR/stopped
+	rm -f $L2_DIR/qemu.pid $L2_DIR/qemu.lastpid $L2_DIR/stopped
 	# Not -daemonize: QEMU's own last words (a KVM error, an abort) must
 	# reach qemu.log, and a daemonized QEMU sends them to /dev/null.
 	# "qemu-system-x86_64" may be a shell function (the relay tests').
@@ -425,14 +429,14 @@ l2_boot() {
 	# check's "$(...)", run.sh's) never ends: bash keeps copies of fds
 	# it redirects around a function call (fd 10 and up).
 	( close_inherited_fds
-	  ${NCOAL_QEMU:-qemu-system-x86_64} -enable-kvm -cpu host,-xsave -smp 1 -m 384 \
+	  ${NCOAL_QEMU:-qemu-system-x86_64} "${vmm[@]}" -smp 1 -m 384 \
 		-display none -nodefaults -no-reboot \
 		-serial file:$L2_DIR/serial.log \
-		-kernel "/boot/vmlinuz-$(uname -r)" \
+		-kernel "$kernel" \
 		-initrd "$NCOAL_BUILD/vm/l2-initramfs.gz" \
 		-append "console=ttyS0 panic=-1 loglevel=6 mitigations=off sysrq_always_enabled nokaslr $extra" \
 		-monitor "unix:$L2_MON,server=on,wait=off" \
-		-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=on${L2_NETDEV_OPTS:+,$L2_NETDEV_OPTS} \
+		-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no,vhost=$vhost${L2_NETDEV_OPTS:+,$L2_NETDEV_OPTS} \
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:02,romfile= \
 		-pidfile $L2_DIR/qemu.pid > $L2_DIR/qemu.log 2>&1 < /dev/null
 	  echo "qemu exit status $? (128+N: signal N) at $(date +%s)" >> $L2_DIR/qemu.log
@@ -477,7 +481,7 @@ l2_stop() {
 
 	l2_running || return 0
 	pid=$(cat $L2_DIR/qemu.pid)
-	# Its end is ours, not the rig's (rig_reap).
+	# Its end is ours (run.sh: a guest that ended otherwise died).
 	touch $L2_DIR/stopped
 	l2 'poweroff -f' >/dev/null 2>&1 &
 	for i in $(seq 1 40); do
@@ -522,8 +526,14 @@ l2() {
 
 # Kernel log problems: the patterns every VM test fails on.
 DMESG_BAD='BUG|WARNING|Oops|hung task|general protection|Call Trace'
-# shellcheck source=lib_rig.sh
-. "$NCOAL_ROOT/tools/testing/vm/lib_rig.sh"
+
+# l2_died: the guest's QEMU ended, not by l2_stop nor by the guest's own
+# poweroff.
+l2_died() {
+	grep -q '^qemu exit status ' $L2_DIR/qemu.log 2>/dev/null &&
+		[ ! -e $L2_DIR/stopped ] &&
+		! grep -q 'reboot: Power down' $L2_DIR/serial.log
+}
 
 # dmesg_mark: remember where both kernel logs end, so a test only answers
 # for what it caused.
@@ -538,9 +548,12 @@ dmesg_mark() {
 	fi
 }
 
-# dmesg_clean_l1: no bad pattern in L1's kernel log since the last mark.
+# dmesg_clean_l1: no bad pattern in L1's kernel log since the last mark
+# (NCOAL_LEVEL=one: this machine's kernel runs none of our code).
 dmesg_clean_l1() {
 	local from=0 bad
+
+	[ "$NCOAL_LEVEL" = one ] && return 0
 
 	[ -f $L2_DIR/dmesg-l1.mark ] && from=$(cat $L2_DIR/dmesg-l1.mark)
 	bad=$(dmesg | tail -n +"$((from + 1))" | grep -E "$DMESG_BAD" || true)
@@ -584,9 +597,10 @@ ksft_finish() {
 	exit 0
 }
 
-# rig_up [stock]: what every test needs: our vhost_net in L1 and a guest.
+# rig_up [stock]: what every test needs: our vhost_net in L1 (not with
+# NCOAL_LEVEL=one) and a guest.
 rig_up() {
-	if ! loaded_ident vhost_net >/dev/null; then
+	if [ "$NCOAL_LEVEL" != one ] && ! loaded_ident vhost_net >/dev/null; then
 		host_load_ours || return 1
 	fi
 	l2_ensure "$@"

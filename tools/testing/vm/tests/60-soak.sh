@@ -49,9 +49,6 @@
 #   NCOAL_SOAK_S=S        soak seconds (default 45, which with the boot and
 #                         the checks makes about 3 minutes; 600 with
 #                         NCOAL_STRESS=1)
-#   NCOAL_SOAK_RIG_MAX=N  guests the rig may take (below; default one
-#                         per 30 s of soak, at least 1: 1 for make
-#                         check's 45 s, 20 for make stress's 600 s)
 #   NCOAL_SOAK_STUCK_S=N  the watchdog's longest allowed run of unanswered
 #                         pings (default 15)
 #   NCOAL_SOAK_RELAY=1|0  the guest on the relay QEMU (default, when
@@ -60,20 +57,8 @@
 # The test host is emulated and, under this traffic, starved: its loops
 # fork as little as they can (EPOCHSECONDS, a timed read for sleep).
 #
-# A guest the rig takes (its emulator's fault, lib_rig.sh
-# rig_guest_death; it happens with stock modules and Debian's QEMU too)
-# does not end the soak: what that guest ran is judged (counters
-# balanced at every check, no gap in the pings before its death, the
-# test host's log clean), and the soak goes on for the seconds left
-# with a new guest and new plans (seed + 1, + 2, ...), at most
-# NCOAL_SOAK_RIG_MAX times. Each attempt's files stay in soak.rig-N/;
-# make stress's table counts the guests lost as soak-rig-loss. The cap
-# grows with the soak: under this load the rig takes a guest every
-# 40-75 s of soak (stock modules too, see ncoal_reliability.rst), so a
-# fixed cap made a long soak a test of the emulator's luck; a soak whose
-# guests die more often than once per 30 s soaked still fails. A test
-# host that dies under the soak counts as one more loss: suite.sh starts
-# a new one and the soak goes on there (soak.resume, below).
+# A guest that dies under the soak fails it (run.sh runs the test once
+# more if the emulator killed it: the rig's one retry).
 
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -94,57 +79,12 @@ PORT_TX=5022	# guest -> L1 UDP
 PORT_TCP=5202	# the final TCP check's one-off server
 TOTAL=${NCOAL_SOAK_S:-$(stress_count 45 600)}
 STUCK=${NCOAL_SOAK_STUCK_S:-15}
-# Guests the rig took so far, test hosts that died under the soak, the
-# most the rig may take of both, and the seconds the earlier attempts
-# soaked (set by this script when it starts again, or by suite.sh from
-# a dead test host's soak.resume, below).
-RIG_LOST=${NCOAL_SOAK_RIG_LOST:-0}
-HOSTS_LOST=${NCOAL_SOAK_HOSTS_LOST:-0}
-RIG_MAX=${NCOAL_SOAK_RIG_MAX:-$((TOTAL >= 60 ? TOTAL / 30 : 1))}
-DONE_S=${NCOAL_SOAK_DONE_S:-0}
-DUR=$((TOTAL - DONE_S))
-# What is left, but long enough for the flappers to do something.
-[ "$DUR" -ge 30 ] || DUR=$((TOTAL < 30 ? TOTAL : 30))
-
-SEED0=${NCOAL_SOAK_SEED:-$(stress_seed)}
-SEED=$((SEED0 + RIG_LOST + HOSTS_LOST))
+DUR=$TOTAL
+SEED=${NCOAL_SOAK_SEED:-$(stress_seed)}
 RANDOM=$SEED
-if [ "${NCOAL_SOAK_NEW_HOST:-0}" = 1 ]; then
-	# suite.sh started this test host after the last one died under
-	# the soak: what the soak did there counts (its results are in
-	# that test host's output.log; suite.sh dropped them from the
-	# stream), and the numbers go into this stream's table again.
-	log "the soak goes on in a new test host: $HOSTS_LOST died under it, $DONE_S s soaked and $RIG_LOST guest(s) lost in the earlier one(s), each attempt judged there; $DUR s left of $TOTAL, plans from seed $SEED"
-	[ "$DONE_S" -gt 0 ] && stress_case "$CASE" "$DONE_S" seconds
-	[ "$RIG_LOST" -gt 0 ] && stress_case "$CASE-rig-loss" "$RIG_LOST" guests
-	stress_case "$CASE-host-loss" "$HOSTS_LOST" hosts
-	rm -rf "$OUT" "$OUT".rig-*
-	if [ $((RIG_LOST + HOSTS_LOST)) -gt "$RIG_MAX" ]; then
-		not_ok "$CASE: the rig took $RIG_LOST guest(s) and $HOSTS_LOST test host(s), more than NCOAL_SOAK_RIG_MAX=$RIG_MAX"
-		ksft_finish
-	fi
-elif [ "$RIG_LOST" = 0 ]; then
-	log "seed $SEED0, $TOTAL s (replay: NCOAL_SEED=$SEED0 NCOAL_SOAK_S=$TOTAL; timing still differs)"
-	rm -rf "$OUT" "$OUT".rig-*
-else
-	log "attempt $((RIG_LOST + 1)): the rig took $RIG_LOST guest(s) (${NCOAL_SOAK_RIG_WHY:-?}); $DUR s left of $TOTAL, plans from seed $SEED"
-	rm -rf "$OUT"
-fi
+log "seed $SEED, $TOTAL s (replay: NCOAL_SOAK_SEED=$SEED NCOAL_SOAK_S=$TOTAL; timing still differs)"
+rm -rf "$OUT"
 mkdir -p "$OUT" "$L2_DIR"
-
-# soak_state DONE_S RIG_LOST HOSTS_LOST NEW_HOST: the soak's state as the
-# NCOAL_*=number words this script starts from, for both ways it goes
-# on: with a new guest (rig_loss, below) and in a new test host.
-soak_state() {
-	echo "NCOAL_SOAK_SEED=$SEED0 NCOAL_SOAK_S=$TOTAL NCOAL_SOAK_DONE_S=$1" \
-		"NCOAL_SOAK_RIG_LOST=$2 NCOAL_SOAK_HOSTS_LOST=$3 NCOAL_SOAK_NEW_HOST=$4"
-}
-# If this test host dies under the soak (the emulator's fault, as the
-# guest's), suite.sh starts a new one with these words in the
-# environment (it takes NCOAL_*=number words only), and the soak goes on
-# from this attempt's start: the seconds of an attempt cut short by the
-# test host's death are not counted.
-resume_save "$CASE" "$(soak_state "$DONE_S" "$RIG_LOST" $((HOSTS_LOST + 1)) 1)"
 
 bg_stop() {
 	kill_pidfile "$PIDS"
@@ -443,24 +383,6 @@ stall_view() {
 	l2_vring_view
 }
 
-# ---- a guest the rig takes ----
-
-# lost_guest_ok DIED: what the lost guest ran passed: the counters
-# balanced at every check (its rings are gone after its death, which the
-# checks between the death and its discovery report), no gap in the
-# pings before it died (at DIED, epoch seconds: a guest that stopped
-# answering long before it died hung first), the test host's log clean.
-lost_guest_ok() {
-	echo "checks during the soak: $(grep -c '^ok' "$OUT/balance.log" 2>/dev/null) reads of every ring"
-	if grep -q 'out of balance' "$OUT/balance.log" 2>/dev/null; then
-		grep 'out of balance' "$OUT/balance.log" | head -n 10
-		fail "counters out of balance during the soak"
-	fi
-	ping_watch "$OUT/ping.log" "$T0" "$STUCK" lost "$1" ||
-		fail "the pings stopped before the guest died"
-	stress_dmesg_l1 && dmesg_clean_l1
-}
-
 # loops_stop: L1's traffic loops, now (their plans would run on for the
 # soak's whole time against a guest that is gone).
 loops_stop() {
@@ -471,38 +393,6 @@ loops_stop() {
 		kill "$p" 2>/dev/null
 	done
 	wait "${LOOPS[@]}" 2>/dev/null
-}
-
-# rig_loss SOAKED: called when the guest's QEMU is gone, after it
-# soaked SOAKED seconds. If the rig took the guest (rig_guest_death) and
-# what it ran passed, and the rig has taken fewer than RIG_MAX, the soak
-# goes on with a new guest for the seconds left (this script again, its
-# files in $OUT.rig-N); otherwise returns and the checks below fail on
-# the missing guest.
-rig_loss() {
-	local soaked=$1 why n state died
-
-	died=$(sed -n 's/^qemu exit status .* at \([0-9]*\)$/\1/p' "$OUT/l2-qemu.log")
-	log "the guest answered its last ping at +$soaked s; its QEMU ended at +$((${died:-T0} - T0)) s"
-	why=$(rig_guest_death "$OUT/l2-console.log" "$OUT/l2-qemu.log") || {
-		log "the guest died, $why: the soak fails on it"
-		return 0
-	}
-	n=$((RIG_LOST + 1))
-	log "the rig took the guest ($why)"
-	check "$CASE: attempt $n, until the rig took its guest: counters balanced, pings answered, test host's log clean" \
-		lost_guest_ok "${died:-0}" || return 0
-	stress_case "$CASE-rig-loss" 1 guests
-	if [ $((n + HOSTS_LOST)) -gt "$RIG_MAX" ]; then
-		log "the rig took $n guests and $HOSTS_LOST test host(s), more than NCOAL_SOAK_RIG_MAX=$RIG_MAX: the soak fails"
-		return 0
-	fi
-	log "the soak goes on with a new guest ($OUT.rig-$n keeps this attempt's files)"
-	cleanup
-	rm -rf "$OUT.rig-$n"
-	mv "$OUT" "$OUT.rig-$n"
-	read -r -a state <<< "$(soak_state $((DONE_S + soaked)) "$n" "$HOSTS_LOST" 0)"
-	exec env "${state[@]}" NCOAL_SOAK_RIG_WHY="$why" bash "$0"
 }
 
 if ! check "$CASE: guest: flapper, UDP stream and receiver started" start_guest; then
@@ -590,9 +480,7 @@ if [ -n "$GONE" ]; then
 	[ -n "$LOST" ] || post_mortem
 	cp "$L2_DIR/qemu.log" "$OUT/l2-qemu.log" 2>/dev/null
 	loops_stop
-	soaked=$(ping_last "$OUT/ping.log" "$T0")
-	stress_case "$CASE" "$soaked" seconds
-	rig_loss "$soaked"
+	stress_case "$CASE" "$(ping_last "$OUT/ping.log" "$T0")" seconds
 else
 	stress_case "$CASE" "$DUR" seconds
 fi
