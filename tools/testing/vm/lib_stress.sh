@@ -14,8 +14,10 @@
 VNP=/sys/module/vhost_net/parameters
 VDBG=/sys/kernel/debug/vhost_net
 
-# STRESS_DMESG_BAD, the kernel log lines the stress tests fail on
-# besides DMESG_BAD, and rig_guest_death are in lib_rig.sh (lib.sh).
+# Kernel log lines the stress tests fail on besides lib.sh's DMESG_BAD:
+# hung tasks (their first line), lockdep, RCU stalls, lockups and the
+# TX watchdog.
+STRESS_DMESG_BAD='INFO: task .* blocked for more than|possible (recursive|circular) locking|inconsistent lock state|lockdep|rcu.* (stall|detected stalls)|soft lockup|hard LOCKUP|NETDEV WATCHDOG|transmit queue [0-9]+ timed out|TX timeout'
 
 # stress_count SHORT LONG: the short or the NCOAL_STRESS=1 count.
 stress_count() {
@@ -39,16 +41,6 @@ stress_seed() {
 # (what the case did); its failures are the results named "CASE: ...".
 stress_case() {
 	echo "# stress-case: $1 $2 $3"
-}
-
-# resume_save NAME WORDS...: $NCOAL_OUT/NAME.resume, the NCOAL_*=number
-# words a test goes on from in a new test host (suite.sh), written
-# whole (a rename): a test host that dies leaves the last state.
-resume_save() {
-	local f=$NCOAL_OUT/$1.resume
-
-	shift
-	echo "$@" > "$f.tmp" && mv "$f.tmp" "$f"
 }
 
 # now_ns: this machine's CLOCK_MONOTONIC (= /proc/uptime without a

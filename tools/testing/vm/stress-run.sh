@@ -69,18 +69,12 @@ scripts/mkinitramfs.sh l2 "$NCOAL_BUILD/vm/l2-initramfs.gz" >/dev/null ||
 	{ echo "guest image (scripts/mkinitramfs.sh l2) failed" >&2; exit 1; }
 out=$NCOAL_BUILD/stress
 mkdir -p "$out"
-# The long tests outlive a test host more often than the short ones
-# (the emulator kills one every 10-30 minutes under this load, and
-# every few minutes under guest-rmmod's long storm): more new test hosts
-# are allowed than make check's 3. The soak and the storms go on where
-# they were in a new one (their .resume files), so a death costs a boot.
 VM_TIMEOUT=${STRESS_TIMEOUT:-14400} NCOAL_SUITE_OUT=$out \
-NCOAL_VM_DEATHS=${NCOAL_VM_DEATHS:-20} \
 NCOAL_SUITE_ENV="NCOAL_STRESS=1 NCOAL_TEST_TIMEOUT=5400" \
-	tools/testing/vm/suite.sh "${tests[@]}" > "$out/stress.tap" 2> "$out/vm.err"
+	tools/testing/vm/suite.sh e2e "${tests[@]}" > "$out/stress.tap" 2> "$out/vm.err"
 rc=$?
 cat "$out/stress.tap"
 echo
 summary "$out/stress.tap" | tee "$out/summary.txt"
-echo "(TAP: $out/stress.tap; test host logs: $out/suite-*/serial.log)"
+echo "(TAP: $out/stress.tap; test host log: $out/e2e/serial.log)"
 [ "$rc" = 0 ] && ! grep -q '^not ok' "$out/stress.tap"

@@ -53,16 +53,9 @@
 #   NCOAL_SEED=N      replay the random choices (printed)
 #   NCOAL_STORMS=LIST only these cases (space separated names above)
 #
-# The long storms outlive a test host more often than not (the
-# emulator's faults, ncoal_reliability.rst; guest-rmmod lost its test
-# host about 100 s in three times of three). So the storms go on where
-# they were: storms.resume (below) names the case to start from, the
-# cycles of it done, the failures so far (per case, and in all) and the
-# test hosts lost; suite.sh gives a new test host these words, and the
-# cases finished in the dead one are reported from them, each with its
-# failures (their checks are in that test host's output.log). A case cut short starts again from its last whole
-# cycle (guest-rmmod, guest-off, qemu-kill) or from its start (the
-# others: one vhost-net-drv run each, 1-4 minutes).
+# A guest that dies under a storm, other than by the storm's own hand,
+# fails it (run.sh runs the test once more if the emulator killed it:
+# the rig's one retry).
 
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -81,9 +74,7 @@ FLOODS=$L2_DIR/storms-floods.pids
 # shellcheck source=../lib_storms.sh
 . "$(dirname "$0")/../lib_storms.sh"
 storms_init "$OUT"
-RANDOM=$((SEED + HOSTS_LOST))
 mkdir -p "$L2_DIR"
-storms_earlier
 
 # case_mark: where L1's kernel log ends before a case.
 case_mark() {
@@ -199,7 +190,6 @@ v() {
 # (a) close with work queued and timers armed
 if want close-busy; then
 	N=$(case_cycles close-busy)
-	storms_save close-busy 0
 	case_mark
 	close_busy() {
 		drv_run close-busy -m both -r 3000 -d 0.05 --cycles "$N" \
@@ -222,7 +212,6 @@ fi
 # frames held (a timer armed) on a ring
 if want kill-busy; then
 	N=$(case_cycles kill-busy)
-	storms_save kill-busy 0
 	case_mark
 	kill_busy() {
 		local k p
@@ -250,7 +239,6 @@ fi
 if want swap-call; then
 	S=$(stress_count 5 60)
 	M=$(case_cycles swap-call)
-	storms_save swap-call 0
 	case_mark
 	swap_run() {
 		local k
@@ -303,55 +291,28 @@ guest_traffic() {
 	    echo \$! > /tmp/flood.pid" > /dev/null
 }
 
-# storm_boot CASE I: a new guest for cycle I of CASE. One the rig takes
-# while it boots (QEMU gone, rig_guest_death) is counted (rig_took) and
-# booted again; any other failure fails.
+# storm_boot CASE I: a new guest for cycle I of CASE.
 storm_boot() {
-	local why
-
-	until guest_boot > "$OUT/$1-boot.log" 2>&1; do
-		sleep 1
-		if ! l2_running &&
-		   why=$(rig_guest_death $L2_DIR/serial.log $L2_DIR/qemu.log); then
-			echo "cycle $2: the rig took the guest while it booted ($why)"
-			rig_took
-			continue
-		fi
-		cat "$OUT/$1-boot.log"
-		fail "cycle $2: no guest"
-	done
+	guest_boot > "$OUT/$1-boot.log" 2>&1 && return 0
+	cat "$OUT/$1-boot.log"
+	fail "cycle $2: no guest"
 }
 
 # (c) rmmod/insmod of virtio_net in the guest under traffic
 if want guest-rmmod; then
 	N=$(case_cycles guest-rmmod)
-	START=$(start_cycles guest-rmmod)
-	storms_save guest-rmmod "$START"
-	EARLIER=
-	[ "$START" -gt 0 ] && EARLIER=" ($START of them in earlier test hosts)"
 	case_mark
 	if l2_running || check "guest-rmmod: guest up" storm_boot guest-rmmod 0; then
 		GBASE=$(vhost_census)
-		# rmmod_storm: N cycles in the guest. A guest that dies under
-		# it of the rig's known fault (lib_rig.sh rig_guest_death;
-		# the soak meets it too) is replaced and the storm goes on
-		# with the cycles left, at most RIG_MAX times; any other
-		# death fails. The cycles done are saved as they go (a test
-		# host that dies goes on from there).
+		# rmmod_storm: N cycles in the guest, kick timers armed, 1 s of
+		# traffic each, out, in (c counts: ETH0_UP uses i).
 		rmmod_storm() {
-			local i log n ran=$START why took
+			local i log=
 
-			while [ "$ran" -lt "$N" ]; do
-				n=$((N - ran))
-				# A guest that does not take the traffic or the
-				# script: the rig's (it is gone, below) or a failure.
-				took=1
-				guest_traffic || took=
-				# Each cycle: kick timers armed, 1 s of traffic, out,
-				# in (c counts: ETH0_UP uses i).
-				[ -n "$took" ] && l2 "cat > /tmp/storm.sh <<'__EOS__'
+			guest_traffic || fail "the guest did not start the traffic"
+			l2 "cat > /tmp/storm.sh <<'__EOS__'
 c=0
-while [ \$c -lt $n ]; do
+while [ \$c -lt $N ]; do
 	$HOLD_GUEST
 	sleep 1
 	grep -q active $COAL_DIR/state || echo \"inactive \$c\"
@@ -364,48 +325,22 @@ done
 echo \"__storm_done \$c\"
 __EOS__
 setsid sh /tmp/storm.sh > /tmp/storm.log 2>&1 < /dev/null &" ||
-					took=
-				log=
-				if [ -z "$took" ]; then
-					for i in $(seq 1 10); do
-						l2_running || break
-						sleep 0.5
-					done
-					l2_running &&
-						fail "the guest did not start the traffic or the storm"
-				fi
-				for i in $(seq 1 $((took ? n * 10 + 60 : 0))); do
-					sleep 2
-					l2_running || break
-					log=$(l2 -t 10 'cat /tmp/storm.log' 2>/dev/null) || continue
-					storms_save guest-rmmod \
-						$((ran + $(echo "$log" | grep -c '^done ')))
-					[[ $log == *__storm_done* ]] && break
-				done
-				if l2_running; then
-					echo "$log" | grep -v '^done ' | tail -n 5
-					[[ $log == *"__storm_done $n"* ]] ||
-						fail "the guest did not finish $n cycles"
-					echo "$log" | grep -q '^cycle' && fail "a cycle went wrong"
-					[ "$(echo "$log" | grep -c '^inactive')" -lt "$n" ] ||
-						fail "coalescing was never active before a removal"
-					break
-				fi
-				flood_stop
-				why=$(rig_guest_death $L2_DIR/serial.log $L2_DIR/qemu.log) || {
-					tail -n 30 $L2_DIR/serial.log
-					fail "the guest died under the storm"
-				}
-				i=$(echo "$log" | grep -c '^done ')
-				ran=$((ran + i))
-				echo "the rig took the guest after $i cycles at least ($why); $((N - ran)) cycles left"
-				rig_took
-				storm_boot guest-rmmod "$ran"
+				fail "the guest did not start the storm"
+			for i in $(seq 1 $((N * 10 + 60))); do
+				sleep 2
+				l2_running || fail "the guest died under the storm"
+				log=$(l2 -t 10 'cat /tmp/storm.log' 2>/dev/null) || continue
+				[[ $log == *__storm_done* ]] && break
 			done
+			echo "$log" | grep -v '^done ' | tail -n 5
+			[[ $log == *"__storm_done $N"* ]] ||
+				fail "the guest did not finish $N cycles"
+			echo "$log" | grep -q '^cycle' && fail "a cycle went wrong"
+			[ "$(echo "$log" | grep -c '^inactive')" -lt "$N" ] ||
+				fail "coalescing was never active before a removal"
 			l2_ping || fail "no ping after the storm"
-			return 0
 		}
-		check "guest-rmmod: $N rmmod/insmod cycles$EARLIER under traffic, kick and host timers armed" rmmod_storm
+		check "guest-rmmod: $N rmmod/insmod cycles under traffic, kick and host timers armed" rmmod_storm
 		stress_case guest-rmmod "$N" cycles
 		flood_stop
 		l2 'kill $(cat /tmp/flood.pid)' >/dev/null 2>&1
@@ -418,12 +353,11 @@ fi
 
 # death_storm CASE N HOW: N times: a guest under traffic with timers
 # armed dies (HOW: poweroff or kill), L1 must be back to BASE, a new
-# guest must boot. The cycles done in earlier test hosts are skipped;
-# each one done is saved.
+# guest must boot.
 death_storm() {
 	local c=$1 n=$2 how=$3 i pid lp=
 
-	for i in $(seq $(($(start_cycles "$c") + 1)) "$n"); do
+	for i in $(seq 1 "$n"); do
 		l2_running || storm_boot "$c" "$i"
 		pid=$(cat $L2_DIR/qemu.pid)
 		guest_traffic || fail "cycle $i: traffic did not start"
@@ -447,15 +381,13 @@ death_storm() {
 		serial_clean || fail "cycle $i: the guest's console"
 		case_dmesg || fail "cycle $i: L1"
 		storm_boot "$c" "$i"
-		storms_save "$c" "$i"
 	done
-	echo "$n cycles ($(start_cycles "$c") in earlier test hosts); $(tail -n 1 "$OUT/$c-census" 2>/dev/null)"
+	echo "$n cycles; $(tail -n 1 "$OUT/$c-census" 2>/dev/null)"
 }
 
 # (d) guest shutdown with timers armed
 if want guest-off; then
 	N=$(case_cycles guest-off)
-	storms_save guest-off "$(start_cycles guest-off)"
 	case_mark
 	check "guest-off: $N poweroffs under traffic, timers armed, and boots" \
 		death_storm guest-off "$N" poweroff
@@ -466,7 +398,6 @@ fi
 # (e) QEMU SIGKILL under traffic
 if want qemu-kill; then
 	N=$(case_cycles qemu-kill)
-	storms_save qemu-kill "$(start_cycles qemu-kill)"
 	case_mark
 	check "qemu-kill: $N SIGKILLs of QEMU under traffic, timers armed, and boots" \
 		death_storm qemu-kill "$N" kill
@@ -474,7 +405,6 @@ if want qemu-kill; then
 	check "qemu-kill: L1 dmesg clean" case_dmesg
 fi
 
-storms_save end 0
 flood_stop
 l2 'kill $(cat /tmp/flood.pid)' >/dev/null 2>&1
 restored() {
