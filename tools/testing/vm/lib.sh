@@ -241,12 +241,8 @@ l2_monitor() {
 }
 
 # l2_cpu_view: the guest's run state and where its vCPU is, three
-# samples: RIP and the kernel symbol it falls in, and whether interrupts
-# are on (RFLAGS.IF: a vCPU spinning with interrupts off does not see
-# SysRq). The guest runs the test host's kernel without KASLR, so the
-# test host's /proc/kallsyms, shifted by its own KASLR offset, resolves
-# core kernel addresses (Debian's System.map is a stub); an address in
-# a module resolves to nothing useful and says so.
+# samples: RIP and whether interrupts are on (RFLAGS.IF: a vCPU spinning
+# with interrupts off does not see SysRq).
 l2_cpu_view() {
 	local i regs rip fl
 
@@ -256,10 +252,9 @@ l2_cpu_view() {
 		rip=$(echo "$regs" | sed -n 's/.*RIP=\([0-9a-f]*\).*/\1/p' | head -n1)
 		fl=$(echo "$regs" | sed -n 's/.*RFL=\([0-9a-f]*\).*/\1/p' | head -n1)
 		[ -n "$rip" ] || { echo "guest vCPU: no registers"; break; }
-		echo "guest vCPU: RIP $rip ($(ksym_nokaslr "$rip")), IF $(( (0x${fl:-0} >> 9) & 1 ))"
+		echo "guest vCPU: RIP $rip, IF $(( (0x${fl:-0} >> 9) & 1 ))"
 		sleep 1
 	done
-	[ -n "${rip:-}" ] && l2_stack_view "$regs"
 }
 
 # l2_vring_view: the guest's first RX and TX rings as they are in its
@@ -299,70 +294,6 @@ vring_u16() {
 		out+="${out:+/}$((w))"
 	done
 	echo "${out:-?}"
-}
-
-# l2_modsyms_save: the guest's module symbols (addresses and names of
-# every module's text), for l2_stack_view. Run while the guest answers;
-# a guest that hangs later can no longer tell where its modules are.
-l2_modsyms_save() {
-	l2 -t 20 "awk '\$2 ~ /^[tT]\$/ && \$4 != \"\" { print \$1, \$3, \$4 }' /proc/kallsyms" \
-		> $L2_DIR/modsyms 2>/dev/null || rm -f $L2_DIR/modsyms
-}
-
-# l2_stack_view REGS: the guest's general registers (from REGS, an "info
-# registers" answer) and a scan of the top of its stack: every word that
-# is a kernel text address, resolved (core kernel: ksym_nokaslr; modules:
-# l2_modsyms_save's list). Like the kernel's "? " frames, a word on the
-# stack is a candidate return address, not proof of a call; it is what a
-# vCPU spinning with interrupts off (no SysRq, no NMI watchdog) leaves.
-l2_stack_view() {
-	local rsp w
-
-	echo "guest vCPU registers:"
-	echo "$1" | grep -E '^(RAX|RSI|R8 |R12)=' | sed 's/^/  /'
-	rsp=$(echo "$1" | sed -n 's/.*RSP=\([0-9a-f]*\).*/\1/p' | head -n1)
-	[ -n "$rsp" ] || return 0
-	echo "guest stack from $rsp, kernel text words:"
-	for w in $(l2_monitor "x /96gx 0x$rsp" | sed 's/^[0-9a-f]*: *//'); do
-		w=${w#0x}
-		case "$w" in
-		ffffffff8[0-9a-f]*) echo "  $w $(ksym_nokaslr "$w")" ;;
-		ffffffffc[0-9a-f]*) echo "  $w $(modsym "$w")" ;;
-		esac
-	done
-}
-
-# modsym ADDR: symbol+offset [module] of a module text address, from
-# l2_modsyms_save's list; "module text" without one.
-modsym() {
-	[ -s $L2_DIR/modsyms ] || { echo "module text (no symbol list)"; return 0; }
-	awk -v a="$1" '
-		function hex(s,  i, v) { v = 0; s = tolower(substr(s, length(s) - 7))
-			for (i = 1; i <= length(s); i++)
-				v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
-			return v }
-		BEGIN { x = hex(a) }
-		{ v = hex($1); if (v <= x && v > bv) { best = $2 " " $3; bv = v } }
-		END { if (best == "" || x - bv > 65536) print "module text"
-		      else { split(best, b, " "); printf "%s+0x%x %s\n", b[1], x - bv, b[2] } }' \
-		$L2_DIR/modsyms
-}
-
-# ksym_nokaslr ADDR: symbol+offset of hex ADDR in a kernel of this
-# build booted with nokaslr (linked at 0xffffffff81000000).
-ksym_nokaslr() {
-	awk -v a="$1" '
-		# Low 32 bits only: kernel text is all ffffffff8..., and awk
-		# numbers are doubles (a 64-bit address would lose its offset).
-		function hex(s,  i, v) { v = 0; s = tolower(substr(s, length(s) - 7))
-			for (i = 1; i <= length(s); i++)
-				v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
-			return v }
-		$3 == "_text" && !got { got = 1; x = hex(a) + hex($1) - hex("81000000") }
-		got && $2 ~ /^[tT]$/ && !$4 { v = hex($1); if (v <= x && v > bv) { best = $3; bv = v } }
-		END { if (!got) print "no kallsyms"
-		      else if (best == "" || x - bv > 1048576) print "not in the core kernel"
-		      else printf "%s+0x%x\n", best, x - bv }' /proc/kallsyms
 }
 
 # l1_view_of_l2: where the guest's QEMU threads are in the test host

@@ -137,8 +137,6 @@ if ! guest_up "$CASE"; then
 fi
 # A new guest: its whole log is this test's.
 echo 0 > $L2_DIR/dmesg-l2.mark
-# Where its modules are, for a post-mortem of a guest that hangs.
-l2_modsyms_save
 mapfile -t DIRS < <(vhost_dirs)
 log "$(since): guest up ($([ $RELAY = 1 ] && echo relay || echo system) QEMU), host rings: ${DIRS[*]##*/}"
 
