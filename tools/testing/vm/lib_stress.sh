@@ -7,7 +7,7 @@
 # Environment:
 #   NCOAL_STRESS=1   the long versions (a 600 s soak, 1,000 cycles per
 #                    storm where the rig allows it); default: the short
-#                    versions that make check runs
+#                    versions that make check-e2e runs
 #   NCOAL_SEED=N     replay a run's random choices (each test prints its
 #                    seed; timing still differs from run to run)
 

@@ -12,7 +12,7 @@
 #   stress-run.sh --summary FILE   only the table, from a saved TAP stream
 #
 # NCOAL_SEED=N replays a run's random choices (each test prints its seed).
-# The short versions of the same tests run in make check.
+# The short versions of the same tests run in make check-e2e.
 
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 2

@@ -36,7 +36,7 @@
 # Scaled counts (issue 8 asks 1,000 cycles; the rig is emulated and a
 # guest boot takes ~30 s):
 #
-#   case         short (make check)      long (NCOAL_STRESS=1)
+#   case         short (check-e2e)       long (NCOAL_STRESS=1)
 #   close-busy   100 cycles              1000 cycles
 #   kill-busy    30 cycles               1000 cycles
 #   swap-call    5 s + 30 cycles         60 s + 500 cycles (tens of
