@@ -46,7 +46,7 @@ done
 reports='BUG: KASAN|BUG: KFENCE|UBSAN:|ODEBUG:|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|lock held when returning|sleeping function called|list_(add|del) corruption|Redzone overwritten|Poison overwritten|Object padding overwritten|kernel BUG at'
 
 out=$NCOAL_BUILD/vm
-note "suite on $kver: ${tests[*]} (files: $out/suite-N)"
+note "suite on $kver: ${tests[*]} (files: $out/e2e)"
 n=0
 rc=0
 while IFS= read -r line; do
@@ -58,9 +58,9 @@ while IFS= read -r line; do
 	esac
 done < <(NCOAL_SUITE_OUT=$out \
 	NCOAL_SUITE_ENV="NCOAL_TEST_TIMEOUT=${NCOAL_TEST_TIMEOUT:-1800} ${NCOAL_SUITE_ENV:-}" \
-	tools/testing/vm/suite.sh "${tests[@]}" 2>&1; echo "__rc=$?")
+	tools/testing/vm/suite.sh e2e "${tests[@]}" 2>&1; echo "__rc=$?")
 
-bad=$(grep -HE "$reports" "$out"/suite-*/serial.log 2>/dev/null)
+bad=$(grep -HE "$reports" "$out"/e2e/serial.log 2>/dev/null)
 n=$((n + 1))
 if [ -n "$bad" ]; then
 	echo "$bad" | sed 's/^/# /'
