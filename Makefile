@@ -32,7 +32,7 @@ export NCOAL_BUILD := $(BUILD)
 all: modules
 
 help:
-	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/deps.sh
