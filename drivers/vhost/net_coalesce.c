@@ -15,6 +15,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/ncoal.h>
+#include <linux/ncoal_dim.h>
 #include <linux/net.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
@@ -47,6 +48,13 @@ static unsigned int coalesce_rate_interval_ms = 1000;
 static unsigned int coalesce_max_usecs = 2000;
 static unsigned int coalesce_min_usecs = 10;
 static unsigned int coalesce_max_frames = 1024;
+/*
+ * Policy of rings without an explicit setting: 0 holds nothing, 1 holds
+ * for the full delay (fixed), 2 lets net_dim choose the hold below it
+ * (adaptive).  coalesce_gap_usecs: end-of-burst gap (0: none).
+ */
+static unsigned int coalesce_mode = NCOAL_MODE_FIXED;
+static unsigned int coalesce_gap_usecs;
 
 /*
  * Set once the module is initialised: before, parameters from the insmod
@@ -76,6 +84,7 @@ struct vnc_knobs {
 	unsigned int rx_usecs, rx_frames, tx_usecs, tx_frames;
 	unsigned int rate_threshold, rate_interval_ms;
 	unsigned int max_usecs, min_usecs, max_frames;
+	unsigned int mode, gap_usecs;
 };
 
 static void vnc_knobs_read(struct vnc_knobs *k)
@@ -89,13 +98,15 @@ static void vnc_knobs_read(struct vnc_knobs *k)
 	k->max_usecs = coalesce_max_usecs;
 	k->min_usecs = coalesce_min_usecs;
 	k->max_frames = coalesce_max_frames;
+	k->mode = coalesce_mode;
+	k->gap_usecs = coalesce_gap_usecs;
 }
 
 /* -EINVAL for a value no setting allows, -ERANGE for one out of bounds. */
 static int vnc_knobs_check(const struct vnc_knobs *k)
 {
 	if (!k->rx_frames || !k->tx_frames || !k->rate_interval_ms ||
-	    !k->min_usecs || !k->max_frames)
+	    !k->min_usecs || !k->max_frames || k->mode >= NCOAL_MODE_NUM)
 		return -EINVAL;
 	if (k->rate_threshold > VNC_RATE_LIMIT ||
 	    k->rate_interval_ms < VNC_INTERVAL_MIN_MS ||
@@ -105,7 +116,8 @@ static int vnc_knobs_check(const struct vnc_knobs *k)
 		return -ERANGE;
 	if (!vnc_usecs_ok(k->rx_usecs, k->min_usecs, k->max_usecs) ||
 	    !vnc_usecs_ok(k->tx_usecs, k->min_usecs, k->max_usecs) ||
-	    k->rx_frames > k->max_frames || k->tx_frames > k->max_frames)
+	    k->rx_frames > k->max_frames || k->tx_frames > k->max_frames ||
+	    !vnc_usecs_ok(k->gap_usecs, k->min_usecs, k->max_usecs))
 		return -ERANGE;
 	return 0;
 }
@@ -128,6 +140,10 @@ static unsigned int *vnc_knob(struct vnc_knobs *k, const unsigned int *p)
 		return &k->max_usecs;
 	if (p == &coalesce_min_usecs)
 		return &k->min_usecs;
+	if (p == &coalesce_mode)
+		return &k->mode;
+	if (p == &coalesce_gap_usecs)
+		return &k->gap_usecs;
 	return &k->max_frames;
 }
 
@@ -206,6 +222,13 @@ module_param_cb(coalesce_max_frames, &vnc_param_ops, &coalesce_max_frames,
 		0644);
 MODULE_PARM_DESC(coalesce_max_frames,
 		 "Cap on any frame bound a VMM or guest asks for (default 1024)");
+module_param_cb(coalesce_mode, &vnc_param_ops, &coalesce_mode, 0644);
+MODULE_PARM_DESC(coalesce_mode,
+		 "Default policy: 0 off, 1 fixed (hold for the full delay), 2 adaptive (net_dim picks the hold, the delay and frames its bound) (default 1)");
+module_param_cb(coalesce_gap_usecs, &vnc_param_ops, &coalesce_gap_usecs,
+		0644);
+MODULE_PARM_DESC(coalesce_gap_usecs,
+		 "End-of-burst gap, us: held signals go once no new buffer came for this long; 0: off, else within the usecs caps (default 0)");
 
 /* The module parameters that apply to ring @index. */
 static void vnc_defaults(unsigned int index, struct ncoal_params *p)
@@ -214,6 +237,8 @@ static void vnc_defaults(unsigned int index, struct ncoal_params *p)
 
 	p->usecs = rx ? READ_ONCE(rx_coalesce_usecs) :
 			READ_ONCE(tx_coalesce_usecs);
+	if (READ_ONCE(coalesce_mode) == NCOAL_MODE_OFF)
+		p->usecs = 0;
 	p->max_frames = rx ? READ_ONCE(rx_max_coalesced_frames) :
 			     READ_ONCE(tx_max_coalesced_frames);
 	p->rate_threshold = READ_ONCE(coalesce_rate_threshold);
@@ -263,19 +288,50 @@ static void vnc_send(struct vhost_net_coal *c)
  * Apply the current parameters when the module parameters changed since
  * this ring last looked.  Returns true if held signals must go now.
  */
+/* The policy that applies to the ring: its explicit mode or the default. */
+static void vnc_policy(const struct vhost_net_coal *c,
+		       struct ncoal_dim_params *dp)
+{
+	bool adaptive = c->has_explicit ? c->explicit_adaptive :
+			READ_ONCE(coalesce_mode) == NCOAL_MODE_ADAPTIVE;
+
+	*dp = (struct ncoal_dim_params) {
+		.mode = adaptive ? NCOAL_MODE_ADAPTIVE : NCOAL_MODE_FIXED,
+		.gap_usecs = READ_ONCE(coalesce_gap_usecs),
+		.min_usecs = READ_ONCE(coalesce_min_usecs),
+		.table = NCOAL_DIM_TABLE_NET_DIM,
+	};
+	/* The caps may have moved since the gap was checked against them. */
+	if (dp->gap_usecs)
+		dp->gap_usecs = clamp(dp->gap_usecs, dp->min_usecs,
+				      READ_ONCE(coalesce_max_usecs));
+}
+
+/*
+ * Apply the parameters and the policy in effect.  Returns true if held
+ * signals must go now (counted in flushes).
+ */
+static bool vnc_apply(struct vhost_net_coal *c)
+{
+	struct ncoal_dim_params dp;
+	struct ncoal_params p;
+	bool flush;
+
+	c->gen = atomic_read_acquire(&vnc_gen);
+	vnc_effective(c, &p);
+	vnc_policy(c, &dp);
+	flush = ncoal_set_params(&c->eng, &p);
+	flush |= ncoal_dim_set_params(&c->dim, &c->eng, &dp);
+	if (flush)
+		c->flushes++;
+	return flush;
+}
+
 static bool vnc_reload(struct vhost_net_coal *c)
 {
-	unsigned int gen = atomic_read_acquire(&vnc_gen);
-	struct ncoal_params p;
-
-	if (likely(gen == c->gen))
+	if (likely(atomic_read_acquire(&vnc_gen) == c->gen))
 		return false;
-	c->gen = gen;
-	vnc_effective(c, &p);
-	if (!ncoal_set_params(&c->eng, &p))
-		return false;
-	c->flushes++;
-	return true;
+	return vnc_apply(c);
 }
 
 /*
@@ -313,20 +369,32 @@ static void vnc_flush(struct vhost_net_coal *c, enum vnc_flush_why why)
 /**
  * vhost_net_coal_signal() - the guest is due a signal for new used buffers
  * @c: the ring's coalescing state
- * @frames: used buffers just added
+ * @heads: the used elements just added, or NULL for one of length 0
+ * @frames: how many
  *
  * Replaces vhost_signal() after vhost_add_used_n() in vhost_net: sends
- * the signal now, or holds it and makes sure the timer covers it.  Called
- * with vq->mutex held.
+ * the signal now, or holds it and makes sure the timer covers it.  The
+ * lengths are the bytes adaptive moderation measures (RX; TX completions
+ * carry none, so their frames count instead).  Called with vq->mutex
+ * held.
  */
-void vhost_net_coal_signal(struct vhost_net_coal *c, unsigned int frames)
+void vhost_net_coal_signal(struct vhost_net_coal *c,
+			   const struct vring_used_elem *heads,
+			   unsigned int frames)
 {
 	enum ncoal_state old = ncoal_state(&c->eng);
 	u32 pending = ncoal_pending(&c->eng);
+	u32 bytes = 0;
+	unsigned int i;
 
+	for (i = 0; heads && i < frames; i++)
+		bytes += vhost32_to_cpu(c->vq, heads[i].len);
+	if (!bytes)
+		bytes = frames;
 	if (vnc_reload(c))
 		vnc_send(c);
-	switch (ncoal_due(&c->eng, ktime_get_ns(), frames)) {
+	switch (ncoal_dim_due(&c->dim, &c->eng, ktime_get_ns(), frames,
+			      bytes)) {
 	case NCOAL_SEND:
 		if (pending)
 			trace_vhost_net_coal_flush(c->id, c->index,
@@ -385,25 +453,24 @@ void vhost_net_coal_flush(struct vhost_net_coal *c)
  */
 void vhost_net_coal_restart(struct vhost_net_coal *c)
 {
-	struct ncoal_params p;
-
 	vnc_flush(c, VNC_FLUSH_BACKEND);
-	c->gen = atomic_read_acquire(&vnc_gen);
-	vnc_effective(c, &p);
-	ncoal_set_params(&c->eng, &p);
+	vnc_apply(c);	/* nothing is held now: nothing to send */
 }
 
 static void vnc_work(struct vhost_work *work)
 {
 	struct vhost_net_coal *c = container_of(work, struct vhost_net_coal,
 						work);
-	bool fired;
+	enum ncoal_action act;
 
 	mutex_lock_nested(&c->vq->mutex, c->index);
-	fired = ncoal_timer_expired(&c->eng);
-	trace_vhost_net_coal_fire(c->id, c->index, fired);
-	if (fired)
+	act = ncoal_timer_expired_at(&c->eng, ktime_get_ns());
+	trace_vhost_net_coal_fire(c->id, c->index, act == NCOAL_SEND);
+	if (act == NCOAL_SEND)
 		vnc_send(c);
+	else if (act == NCOAL_ARM)	/* a gap: more came since it was armed */
+		hrtimer_start(&c->timer, ns_to_ktime(ncoal_delay_ns(&c->eng)),
+			      HRTIMER_MODE_REL);
 	if (vnc_reload(c))
 		vnc_send(c);
 	if (c->force) {
@@ -456,6 +523,7 @@ static void vnc_forget(struct vhost_net_coal *c)
 	struct ncoal_params p;
 
 	c->has_explicit = false;
+	c->explicit_adaptive = false;
 	c->force = false;
 	c->flushes = 0;
 	c->gen = atomic_read(&vnc_gen);
@@ -474,9 +542,14 @@ static void vnc_forget(struct vhost_net_coal *c)
 void vhost_net_coal_init(struct vhost_net_coal *c, struct vhost_virtqueue *vq,
 			 unsigned int index)
 {
+	struct ncoal_dim_params dp;
+
 	c->vq = vq;
 	c->index = index;
 	vnc_forget(c);
+	vnc_policy(c, &dp);
+	ncoal_dim_init(&c->dim, index ? NCOAL_DIM_TX : NCOAL_DIM_RX, &dp,
+		       &c->eng);
 	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	c->timer.function = vnc_timer_fn;
 	vhost_work_init(&c->work, vnc_work);
@@ -508,13 +581,20 @@ void vhost_net_coal_stop(struct vhost_net_coal *c)
  *
  * For VHOST_RESET_OWNER and release, after the device was stopped and
  * flushed: the ring follows the module parameters again and its counters
- * restart from zero.
+ * restart from zero.  Sleeps.
  */
 void vhost_net_coal_reset(struct vhost_net_coal *c)
 {
+	struct ncoal_dim_params dp;
+
+	/* Not under the mutex: it waits for net_dim()'s (empty) work. */
+	ncoal_dim_destroy(&c->dim);
 	mutex_lock(&c->vq->mutex);
 	hrtimer_cancel(&c->timer);
 	vnc_forget(c);
+	vnc_policy(c, &dp);
+	ncoal_dim_init(&c->dim, c->index ? NCOAL_DIM_TX : NCOAL_DIM_RX, &dp,
+		       &c->eng);
 	mutex_unlock(&c->vq->mutex);
 }
 
@@ -540,7 +620,9 @@ static int vnc_validate(const struct vhost_vring_coalesce *vc)
 		return -EINVAL;
 	if (vc->flags & VHOST_VRING_COALESCE_F_DEFAULT)
 		return vc->usecs || vc->max_frames || vc->rate_threshold ||
-		       vc->rate_interval_ms ? -EINVAL : 0;
+		       vc->rate_interval_ms ||
+		       vc->flags & VHOST_VRING_COALESCE_F_ADAPTIVE ?
+		       -EINVAL : 0;
 	/* "Off" needs no other value; a zero interval still makes no sense. */
 	if (!vc->usecs && !vc->rate_interval_ms)
 		return -EINVAL;
@@ -573,7 +655,6 @@ static void vnc_clamp_request(struct vhost_vring_coalesce *vc)
 
 static long vnc_set(struct vhost_net_coal *c, struct vhost_vring_coalesce *vc)
 {
-	struct ncoal_params p;
 	int ret;
 
 	if (vc->flags & ~VHOST_VRING_COALESCE_F_ALL)
@@ -589,12 +670,11 @@ static long vnc_set(struct vhost_net_coal *c, struct vhost_vring_coalesce *vc)
 		c->explicit.max_frames = vc->max_frames;
 		c->explicit.rate_threshold = vc->rate_threshold;
 		c->explicit.rate_interval_ms = vc->rate_interval_ms;
+		c->explicit_adaptive = vc->flags &
+				       VHOST_VRING_COALESCE_F_ADAPTIVE;
 		c->has_explicit = true;
 	}
-	c->gen = atomic_read_acquire(&vnc_gen);
-	vnc_effective(c, &p);
-	if (ncoal_set_params(&c->eng, &p)) {
-		c->flushes++;
+	if (vnc_apply(c)) {
 		trace_vhost_net_coal_flush(c->id, c->index,
 					   VNC_FLUSH_RECONFIGURE);
 		vnc_send(c);
@@ -605,10 +685,14 @@ static long vnc_set(struct vhost_net_coal *c, struct vhost_vring_coalesce *vc)
 static void vnc_get(const struct vhost_net_coal *c,
 		    struct vhost_vring_coalesce *vc)
 {
+	struct ncoal_dim_params dp;
 	struct ncoal_params p;
 
 	vnc_effective(c, &p);
+	vnc_policy(c, &dp);
 	vc->flags = c->has_explicit ? 0 : VHOST_VRING_COALESCE_F_DEFAULT;
+	if (dp.mode == NCOAL_MODE_ADAPTIVE)
+		vc->flags |= VHOST_VRING_COALESCE_F_ADAPTIVE;
 	vc->usecs = p.usecs;
 	vc->max_frames = p.max_frames;
 	vc->rate_threshold = p.rate_threshold;
@@ -634,6 +718,12 @@ static void vnc_stats(const struct vhost_net_coal *c,
 	s->activations = st->activations;
 	s->deactivations = st->deactivations;
 	s->flushes = c->flushes;
+	s->mode = s->state == NCOAL_STATE_OFF ? NCOAL_MODE_OFF :
+		  ncoal_dim_mode(&c->dim);
+	s->profile = s->mode == NCOAL_MODE_ADAPTIVE ?
+		     ncoal_dim_profile_ix(&c->dim) :
+		     NET_DIM_PARAMS_NUM_PROFILES - 1;
+	s->profile_moves = ncoal_dim_moves(&c->dim);
 	memset(s->reserved2, 0, sizeof(s->reserved2));
 }
 
@@ -660,6 +750,9 @@ long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal **c,
 	BUILD_BUG_ON(NCOAL_STATE_OFF != VHOST_VRING_COALESCE_STATE_OFF);
 	BUILD_BUG_ON(NCOAL_STATE_IDLE != VHOST_VRING_COALESCE_STATE_IDLE);
 	BUILD_BUG_ON(NCOAL_STATE_ACTIVE != VHOST_VRING_COALESCE_STATE_ACTIVE);
+	BUILD_BUG_ON(NCOAL_MODE_OFF != VHOST_VRING_COALESCE_MODE_OFF);
+	BUILD_BUG_ON(NCOAL_MODE_FIXED != VHOST_VRING_COALESCE_MODE_FIXED);
+	BUILD_BUG_ON(NCOAL_MODE_ADAPTIVE != VHOST_VRING_COALESCE_MODE_ADAPTIVE);
 
 	if (get_user(idx, (u32 __user *)argp))
 		return -EFAULT;
@@ -701,6 +794,12 @@ out:
 	return ret;
 }
 
+static const char * const vnc_mode_names[] = {
+	[NCOAL_MODE_OFF] = "off",
+	[NCOAL_MODE_FIXED] = "fixed",
+	[NCOAL_MODE_ADAPTIVE] = "adaptive",
+};
+
 static const char * const vnc_state_names[] = {
 	[NCOAL_STATE_OFF] = "off",
 	[NCOAL_STATE_IDLE] = "idle",
@@ -722,12 +821,14 @@ static int vnc_debugfs_show(struct seq_file *m, void *v)
 	struct vhost_net_coal *c = m->private;
 	struct vhost_vring_coalesce_stats st;
 	struct vhost_vring_coalesce vc;
+	struct ncoal_profile hold;
 	u32 pending;
 
 	mutex_lock(&c->vq->mutex);
 	vnc_get(c, &vc);
 	vnc_stats(c, &st);
 	pending = ncoal_pending(&c->eng);
+	ncoal_get_profile(&c->eng, &hold);
 	mutex_unlock(&c->vq->mutex);
 
 	seq_printf(m, "source: %s\n", vc.flags ? "module parameters" :
@@ -745,6 +846,10 @@ static int vnc_debugfs_show(struct seq_file *m, void *v)
 	seq_printf(m, "frame_flushes: %llu\nactivations: %llu\n",
 		   st.frame_flushes, st.activations);
 	seq_printf(m, "deactivations: %llu\n", st.deactivations);
+	seq_printf(m, "mode: %s\nprofile: %u\nprofile_moves: %llu\n",
+		   vnc_mode_names[st.mode], st.profile, st.profile_moves);
+	seq_printf(m, "hold_usecs: %u\nhold_frames: %u\ngap_usecs: %u\n",
+		   hold.usecs, hold.frames, hold.gap_usecs);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vnc_debugfs);

@@ -20,6 +20,7 @@
 #include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/ncoal.h>
+#include <linux/ncoal_dim.h>
 
 #include "vhost.h"
 
@@ -28,11 +29,13 @@ struct dentry;
 /**
  * struct vhost_net_coal - coalescing state of one vhost-net ring
  * @eng: the engine's state (decisions, rate gate, counters)
+ * @dim: the policy: how long a hold lasts (fixed or adaptive)
  * @timer: fires when the oldest held signal is due
  * @work: sends a held signal from the ring's worker
  * @vq: the ring
  * @explicit: parameters set by VHOST_NET_SET_VRING_COALESCE
  * @has_explicit: @explicit is in use, not the module parameters
+ * @explicit_adaptive: with @has_explicit: the ring is adaptive
  * @force: @work must signal even if the engine has nothing pending
  *	(the engine already accounted for the signal)
  * @flushes: held signals sent early because the ring stopped, its
@@ -47,11 +50,13 @@ struct dentry;
  */
 struct vhost_net_coal {
 	struct ncoal eng;
+	struct ncoal_dim dim;
 	struct hrtimer timer;
 	struct vhost_work work;
 	struct vhost_virtqueue *vq;
 	struct ncoal_params explicit;
 	bool has_explicit;
+	bool explicit_adaptive;
 	bool force;
 	u64 flushes;
 	struct list_head node;
@@ -63,7 +68,9 @@ struct vhost_net_coal {
 
 void vhost_net_coal_init(struct vhost_net_coal *c, struct vhost_virtqueue *vq,
 			 unsigned int index);
-void vhost_net_coal_signal(struct vhost_net_coal *c, unsigned int frames);
+void vhost_net_coal_signal(struct vhost_net_coal *c,
+			   const struct vring_used_elem *heads,
+			   unsigned int frames);
 void vhost_net_coal_flush(struct vhost_net_coal *c);
 void vhost_net_coal_restart(struct vhost_net_coal *c);
 void vhost_net_coal_stop(struct vhost_net_coal *c);

@@ -124,6 +124,7 @@ static struct config {
 	unsigned int swap_us;	/* 0: never swap the call eventfds */
 	unsigned int seed;
 	const char *held;	/* --held scenario, NULL: none */
+	unsigned int in_flight;	/* --closed-loop: RX frames in flight, 0: open */
 	unsigned int rx_posted;	/* RX buffers posted at setup, 0: all */
 	bool verbose;
 } cfg = {
@@ -367,7 +368,7 @@ static void track_pkt(struct track *t, uint32_t seq, uint64_t delay)
 		return;
 	}
 	t->seen[seq / 8] |= 1u << (seq % 8);
-	t->received++;
+	__atomic_store_n(&t->received, t->received + 1, __ATOMIC_RELEASE);
 	if (seq + 1ULL < t->next)
 		t->reorder++;	/* arrived after a later sequence number */
 	else
@@ -555,12 +556,21 @@ static void *rx_inject_thread(void *arg)
 			break;
 		due = pace_due(now);
 		while (i < due && burst++ < BURST_MAX) {
+			/* Closed loop: the next frame once the guest has one. */
+			if (cfg.in_flight &&
+			    i - __atomic_load_n(&dev.rx.received,
+						__ATOMIC_ACQUIRE) >= cfg.in_flight)
+				break;
 			frame_stamp(frame, false, i++, now_ns());
 			if (sendto(dev.inj_fd, frame, len, 0,
 				   (struct sockaddr *)&sll, sizeof(sll)) == len)
 				sent++;
 			else
 				err++;
+		}
+		if (cfg.in_flight && i < due) {
+			usleep(20);	/* waiting for the guest */
+			continue;
 		}
 		if (i < due || cfg.rate <= 0)
 			continue;	/* behind schedule: no sleep */
@@ -1441,6 +1451,10 @@ static void print_coal(unsigned int i, const struct vhost_vring_coalesce_stats *
 	printf("%s_coal_activations=%llu\n", r, (unsigned long long)s->activations);
 	printf("%s_coal_deactivations=%llu\n", r, (unsigned long long)s->deactivations);
 	printf("%s_coal_flushes=%llu\n", r, (unsigned long long)s->flushes);
+	printf("%s_coal_mode=%u\n", r, s->mode);
+	printf("%s_coal_profile=%u\n", r, s->profile);
+	printf("%s_coal_profile_moves=%llu\n", r,
+	       (unsigned long long)s->profile_moves);
 }
 
 static const char *mode_name(void)
@@ -1542,9 +1556,11 @@ static void usage(FILE *f)
 "                          like a guest driver)\n"
 "\n"
 "Coalescing (uAPI linux/vhost_net_coalesce.h):\n"
-"  -c, --coalesce RING:USECS:FRAMES:THRESHOLD:INTERVAL_MS\n"
+"  -c, --coalesce RING:USECS:FRAMES:THRESHOLD:INTERVAL_MS[:adaptive]\n"
 "                          VHOST_NET_SET_VRING_COALESCE on RING (rx|tx)\n"
-"                          before traffic; repeatable (one per ring)\n"
+"                          before traffic, adaptive: with\n"
+"                          VHOST_VRING_COALESCE_F_ADAPTIVE; repeatable (one\n"
+"                          per ring)\n"
 "      --coalesce-default RING\n"
 "                          set VHOST_VRING_COALESCE_F_DEFAULT on RING\n"
 "  Support is probed with VHOST_GET_BACKEND_FEATURES\n"
@@ -1586,6 +1602,9 @@ static void usage(FILE *f)
 "                          sent before the old timer?  Prints\n"
 "                          {rx,tx}_held_*, rx_starve_* or rx_cap_* lines\n"
 "      --rx-posted N       RX buffers posted at setup (default: the ring)\n"
+"      --closed-loop N     RX: inject a frame only while fewer than N are\n"
+"                          on their way to the guest (request/response with\n"
+"                          N in flight), at most --rate\n"
 "      --seed N            for --close-busy's and --kill-busy's moments\n"
 "                          (default: from the clock; printed as seed=)\n"
 "      --grace MS          drain time after traffic (default 50), plus the\n"
@@ -1653,18 +1672,18 @@ static int parse_ring(const char *s)
 
 static void parse_coalesce(const char *arg)
 {
-	char buf[128], *f[5], *save = NULL, *tok;
+	char buf[128], *f[6], *save = NULL, *tok;
 	struct vhost_vring_coalesce *c;
 	int n = 0, r;
 
 	if (strlen(arg) >= sizeof(buf))
 		usage_err("bad --coalesce '%s'", arg);
 	strcpy(buf, arg);
-	for (tok = strtok_r(buf, ":", &save); tok && n < 5;
+	for (tok = strtok_r(buf, ":", &save); tok && n < 6;
 	     tok = strtok_r(NULL, ":", &save))
 		f[n++] = tok;
-	if (n != 5 || tok)
-		usage_err("--coalesce wants RING:USECS:FRAMES:THRESHOLD:INTERVAL_MS, got '%s'", arg);
+	if (n < 5 || tok || (n == 6 && strcmp(f[5], "adaptive")))
+		usage_err("--coalesce wants RING:USECS:FRAMES:THRESHOLD:INTERVAL_MS[:adaptive], got '%s'", arg);
 	r = parse_ring(f[0]);
 	c = &cfg.coal[r].c;
 	memset(c, 0, sizeof(*c));
@@ -1672,13 +1691,15 @@ static void parse_coalesce(const char *arg)
 	c->max_frames = parse_ul(f[2], "--coalesce FRAMES", UINT32_MAX);
 	c->rate_threshold = parse_ul(f[3], "--coalesce THRESHOLD", UINT32_MAX);
 	c->rate_interval_ms = parse_ul(f[4], "--coalesce INTERVAL_MS", UINT32_MAX);
+	if (n == 6)
+		c->flags = VHOST_VRING_COALESCE_F_ADAPTIVE;
 	cfg.coal[r].set = true;
 }
 
 static void parse_args(int argc, char **argv)
 {
 	enum { O_EIDX = 256, O_NOEIDX, O_ALWAYS, O_CDEF, O_CYCLES, O_GRACE, O_WD,
-	       O_BUSY, O_KILL, O_SWAP, O_SEED, O_HELD, O_POSTED };
+	       O_BUSY, O_KILL, O_SWAP, O_SEED, O_HELD, O_POSTED, O_CLOSED };
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "rate", required_argument, NULL, 'r' },
@@ -1701,6 +1722,7 @@ static void parse_args(int argc, char **argv)
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "held", required_argument, NULL, O_HELD },
 		{ "rx-posted", required_argument, NULL, O_POSTED },
+		{ "closed-loop", required_argument, NULL, O_CLOSED },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
@@ -1802,6 +1824,11 @@ static void parse_args(int argc, char **argv)
 			break;
 		case O_POSTED:
 			cfg.rx_posted = parse_ul(optarg, "--rx-posted", 32768);
+			break;
+		case O_CLOSED:
+			cfg.in_flight = parse_ul(optarg, "--closed-loop", 32768);
+			if (!cfg.in_flight)
+				usage_err("--closed-loop %s: must be >= 1", optarg);
 			break;
 		case 'v':
 			cfg.verbose = true;

@@ -43,8 +43,17 @@
  * with GET.  Structurally invalid values still fail with EINVAL.
  */
 #define VHOST_VRING_COALESCE_F_CLAMP	(1U << 1)
+/*
+ * VHOST_VRING_COALESCE_F_ADAPTIVE: the vring's holds are chosen by the
+ * kernel's adaptive moderation (net_dim), from nothing up to @usecs and
+ * @max_frames, which stay the bound; without it every hold lasts up to
+ * the full @usecs (fixed).  On GET, reported when the vring is adaptive.
+ * Not with F_DEFAULT (the default follows the coalesce_mode parameter).
+ */
+#define VHOST_VRING_COALESCE_F_ADAPTIVE	(1U << 2)
 #define VHOST_VRING_COALESCE_F_ALL	(VHOST_VRING_COALESCE_F_DEFAULT | \
-					 VHOST_VRING_COALESCE_F_CLAMP)
+					 VHOST_VRING_COALESCE_F_CLAMP | \
+					 VHOST_VRING_COALESCE_F_ADAPTIVE)
 
 /**
  * struct vhost_vring_coalesce - coalescing parameters of one vring
@@ -78,6 +87,11 @@ struct vhost_vring_coalesce {
 #define VHOST_VRING_COALESCE_STATE_IDLE		1 /* below rate threshold */
 #define VHOST_VRING_COALESCE_STATE_ACTIVE	2 /* coalescing */
 
+/* Policy of a vring, as reported in vhost_vring_coalesce_stats. */
+#define VHOST_VRING_COALESCE_MODE_OFF		0 /* nothing held */
+#define VHOST_VRING_COALESCE_MODE_FIXED		1 /* holds up to @usecs */
+#define VHOST_VRING_COALESCE_MODE_ADAPTIVE	2 /* net_dim picks the hold */
+
 /**
  * struct vhost_vring_coalesce_stats - counters of one vring
  * @index: vring index, set by the caller
@@ -97,6 +111,10 @@ struct vhost_vring_coalesce {
  *	hear at once (no RX buffer left, VIRTIO_F_NOTIFY_ON_EMPTY); so
  *	@signals_sent = @signals_due - @signals_deferred + @timer_fires +
  *	@flushes
+ * @mode: VHOST_VRING_COALESCE_MODE_*
+ * @profile: the hold profile in effect, 0 (holds nothing) to 4 (the full
+ *	bound); adaptive vrings move between them, fixed ones stay at 4
+ * @profile_moves: times adaptive moderation changed @profile
  * @reserved2: zero; room for counters without changing the ioctl number
  *
  * Counters are cumulative since the vring was set up and are never reset
@@ -116,7 +134,10 @@ struct vhost_vring_coalesce_stats {
 	__u64 activations;
 	__u64 deactivations;
 	__u64 flushes;
-	__u64 reserved2[7];
+	__u32 mode;
+	__u32 profile;
+	__u64 profile_moves;
+	__u64 reserved2[5];
 };
 
 /* Set the coalescing parameters of one vring. */

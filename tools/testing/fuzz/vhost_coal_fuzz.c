@@ -95,7 +95,7 @@ enum {
 
 /* What the model knows of one ring. */
 struct ring_model {
-	bool explicit;
+	bool explicit, adaptive;
 	uint32_t usecs, frames, threshold, interval;	/* as stored */
 	uint32_t num;	/* ring size while it has a backend, else 0 */
 	bool active;
@@ -299,6 +299,8 @@ static void effective(const struct ring_model *r, int idx,
 	memset(c, 0, sizeof(*c));
 	c->index = idx;
 	c->flags = r->explicit ? 0 : F_DEFAULT;
+	if (r->explicit && r->adaptive)
+		c->flags |= VHOST_VRING_COALESCE_F_ADAPTIVE;
 	c->usecs = u ? clampu(u, cap.min_usecs, cap.max_usecs) : 0;
 	c->max_frames = minu(f, cap.max_frames);
 	/* A running ring's frame bound is at most half its size. */
@@ -376,7 +378,8 @@ static int model_set(struct dev *d, bool same_mm,
 	r = &d->ring[v.index];
 	if (v.flags & F_DEFAULT) {
 		if (v.usecs || v.max_frames || v.rate_threshold ||
-		    v.rate_interval_ms)
+		    v.rate_interval_ms ||
+		    (v.flags & VHOST_VRING_COALESCE_F_ADAPTIVE))
 			return EINVAL;
 		r->explicit = false;
 		gate_update(r, v.index);
@@ -395,6 +398,7 @@ static int model_set(struct dev *d, bool same_mm,
 	if (v.usecs && v.usecs < cap.min_usecs)
 		return ERANGE;
 	r->explicit = true;
+	r->adaptive = v.flags & VHOST_VRING_COALESCE_F_ADAPTIVE;
 	r->usecs = v.usecs;
 	r->frames = v.max_frames;
 	r->threshold = v.rate_threshold;

@@ -19,11 +19,12 @@ declare -A DEF=(
 	[tx_coalesce_usecs]=500 [tx_max_coalesced_frames]=64
 	[coalesce_rate_threshold]=10000 [coalesce_rate_interval_ms]=1000
 	[coalesce_max_usecs]=2000 [coalesce_min_usecs]=10
-	[coalesce_max_frames]=1024
+	[coalesce_max_frames]=1024 [coalesce_mode]=1 [coalesce_gap_usecs]=0
 )
 NAMES="rx_coalesce_usecs rx_max_coalesced_frames tx_coalesce_usecs
 	tx_max_coalesced_frames coalesce_rate_threshold coalesce_rate_interval_ms
-	coalesce_max_usecs coalesce_min_usecs coalesce_max_frames"
+	coalesce_max_usecs coalesce_min_usecs coalesce_max_frames
+	coalesce_mode coalesce_gap_usecs"
 
 # No guest may hold /dev/vhost-net: this test reloads the module.
 l2_stop
@@ -86,7 +87,8 @@ defaults() {
 	for n in rx_coalesce_usecs rx_max_coalesced_frames tx_coalesce_usecs \
 		 tx_max_coalesced_frames coalesce_rate_threshold \
 		 coalesce_rate_interval_ms coalesce_max_usecs \
-		 coalesce_min_usecs coalesce_max_frames; do
+		 coalesce_min_usecs coalesce_max_frames coalesce_mode \
+		 coalesce_gap_usecs; do
 		pw $n "${DEF[$n]}"
 	done
 	for n in $NAMES; do
@@ -287,6 +289,33 @@ max_frames() {
 }
 group "coalesce_max_frames: bad writes (incl. below rx/tx_max_coalesced_frames) rejected" max_frames
 
+mode() {
+	local n=coalesce_mode
+
+	not_numbers $n
+	bad $n 3 "not 0, 1 or 2"
+	bad $n 4294967295 "not 0, 1 or 2"
+	good $n 0		# off
+	good $n 2		# adaptive
+	good $n 1		# fixed
+}
+group "coalesce_mode: bad writes rejected, good ones read back" mode
+
+gap() {
+	local n=coalesce_gap_usecs
+
+	not_numbers $n
+	bad $n 9 "below coalesce_min_usecs 10"
+	bad $n 2001 "above coalesce_max_usecs 2000"
+	good $n 10
+	good $n 2000
+	bad coalesce_max_usecs 1999 "below coalesce_gap_usecs 2000"
+	good $n 100
+	bad coalesce_min_usecs 101 "above coalesce_gap_usecs 100"
+	good $n 0
+}
+group "coalesce_gap_usecs: bad writes (incl. outside the usecs caps) rejected" gap
+
 # insmod: a bad value fails the load and leaves nothing behind; a good
 # one loads. The insmod line is checked as a set, in any order.
 insmod_try() {
@@ -328,12 +357,16 @@ insmod_params() {
 	insmod_bad coalesce_min_usecs=0
 	insmod_bad coalesce_max_frames=32
 	insmod_bad coalesce_max_usecs=-1
+	insmod_bad coalesce_mode=3
+	insmod_bad coalesce_gap_usecs=5
 	insmod_bad rx_coalesce_usecs=3000 coalesce_max_usecs=2500
 	insmod_bad coalesce_min_usecs=600 tx_coalesce_usecs=500
 	# a value above the default cap, the new cap after it
 	insmod_good rx_coalesce_usecs=3000 coalesce_max_usecs=5000
 	insmod_good coalesce_max_usecs=5000 rx_coalesce_usecs=3000
 	insmod_good tx_max_coalesced_frames=2000 coalesce_max_frames=2048
+	insmod_good coalesce_gap_usecs=3000 coalesce_max_usecs=5000 \
+		coalesce_mode=2
 	insmod_good coalesce_max_frames=4096 tx_max_coalesced_frames=4096 \
 		coalesce_rate_threshold=0 coalesce_rate_interval_ms=60000
 }
