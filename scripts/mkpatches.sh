@@ -681,11 +681,13 @@ lib_kconfig() {
 		d && $0 == "" && !done {
 			print "config NCOAL"
 			print "\ttristate"
+			print "\tselect DIMLIB"
 			print "\thelp"
 			print "\t  Notification coalescing engine: holds the notifications of a"
 			print "\t  driver (interrupts, eventfd signals, doorbells) for a bounded"
-			print "\t  time while the packet rate is high. Used by vhost_net and"
-			print "\t  virtio_net."
+			print "\t  time while the packet rate is high, for as long as the"
+			print "\t  adaptive moderation of the kernel (net_dim) finds it pays. Used"
+			print "\t  by vhost_net and virtio_net."
 			print ""
 			done = 1
 		}
@@ -733,11 +735,18 @@ add_files() {
 # lib/ncoal.c upstream is a library module: export what the header
 # declares, module information, and a description that fits the tree.
 lib_module() {
-	local f=$1 syms
+	local f=$1 syms what desc
 
 	syms=$(defined_symbols "$f")
 	[ -n "$syms" ] || die "$f: no functions to export"
-	awk -v syms=" $(echo "$syms" | tr '\n' ' ') " '
+	case $(basename "$f") in
+	ncoal_dim.c)
+		what="ncoal_dim: the hold profile of an ncoal engine chosen by net_dim(), see include/linux/ncoal_dim.h."
+		desc="Adaptive notification coalescing policy" ;;
+	*)	what="ncoal: notification coalescing engine, see include/linux/ncoal.h."
+		desc="Notification coalescing engine" ;;
+	esac
+	awk -v syms=" $(echo "$syms" | tr '\n' ' ') " -v what="$what" -v desc="$desc" '
 		NR == 1 { print; next }
 		# Replace the file description (our build notes) with the
 		# upstream one.
@@ -746,10 +755,10 @@ lib_module() {
 			if (/\*\//) {
 				incomment = 0
 				print "/*"
-				print " * ncoal: notification coalescing engine, see include/linux/ncoal.h."
+				print " * " what
 				print " *"
-				print " * A pure state machine that knows nothing of its users (vhost_net,"
-				print " * virtio_net): they own the timer and the locking."
+				print " * Knows nothing of its users (vhost_net, virtio_net): they own the"
+				print " * timer and the locking."
 				print " */"
 			}
 			next
@@ -768,7 +777,7 @@ lib_module() {
 		/^}/ && fn != "" { print "EXPORT_SYMBOL_GPL(" fn ");"; fn = "" }
 		END {
 			print ""
-			print "MODULE_DESCRIPTION(\"Notification coalescing engine\");"
+			print "MODULE_DESCRIPTION(\"" desc "\");"
 			print "MODULE_LICENSE(\"GPL\");"
 		}
 	' "$f" > "$f.new"
@@ -908,7 +917,7 @@ EOT
 }
 
 make_kernel() {
-	local base version p g n i f step who msg
+	local base version p g n i f step who msg libobj
 	local -a series vhost_p virtio_p steps lib_files cands docs
 	local -A placed
 
@@ -1000,7 +1009,9 @@ make_kernel() {
 			maint_section
 			add_files "${added[@]}"
 			lib_kconfig
-			sed -i '/^obj-\$(CONFIG_DIMLIB) += dim\//a obj-$(CONFIG_NCOAL) += ncoal.o' "$KT/lib/Makefile"
+			libobj="ncoal.o"
+			[ -f "$NCOAL_ROOT/lib/ncoal_dim.c" ] && libobj+=" ncoal_dim.o"
+			sed -i "/^obj-\\\$(CONFIG_DIMLIB) += dim\\//a obj-\$(CONFIG_NCOAL) += $libobj" "$KT/lib/Makefile"
 			grep -q 'CONFIG_NCOAL' "$KT/lib/Makefile" || die "lib/Makefile: no DIMLIB line to add NCOAL after"
 			;;
 		vhost-uapi)
