@@ -89,7 +89,8 @@ HOST_SWEEP_RATE=3000
 #                     and the host synchronise their delays
 #         (settings of one rig share a guest boot; changing rig reboots
 #         the guest)
-#   SPEC  h=US host coalescing (both rings, 64 frames), g=US guest TX
+#   SPEC  h=US host coalescing (both rings, 64 frames), hm=2 the host
+#         adaptive (net_dim picks each hold, h= its bound), g=US guest TX
 #         kick coalescing (32 frames), s=US the guest's latency budget
 #         through the sync command (ours-sync: half to the host's RX
 #         delay, half to the guest's kicks), napi=N:NS the guest's
@@ -111,6 +112,7 @@ GUEST_SETTINGS=(
 	"ours-off    ours        h=0,g=0"
 	"guest-only  ours        g=5000"
 	"host-only   ours        h=5000"
+	"host-adapt  ours        h=5000,hm=2"
 	"both        ours        h=5000,g=5000"
 	"synced      ours-sync   h=5000,s=10000"
 )

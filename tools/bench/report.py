@@ -87,7 +87,7 @@ SCENARIOS = {
 
 # The guest scenarios (scenarios/guest-*.sh): comparators in one L1 boot.
 GUEST_ORDER = ["stock", "napi-defer", "busy-poll", "ours-off", "guest-only",
-               "host-only", "both", "synced"]
+               "host-only", "host-adapt", "both", "synced"]
 
 GUEST_SETTINGS = {
     "stock": "stock vhost_net (L1) and stock virtio_net (L2)",
@@ -100,6 +100,8 @@ GUEST_SETTINGS = {
                   "host off",
     "host-only": "ours; host interrupts (RX and TX completions) held up "
                  "to 5 ms / 64 frames, guest off",
+    "host-adapt": "ours; host interrupts held as net_dim chooses, up to "
+                  "5 ms / 64 frames (coalesce_mode 2), guest off",
     "both": "ours; host 5 ms / 64 frames and guest kicks 5 ms / 32 "
             "frames, each side set by its own admin (Debian's QEMU)",
     "synced": "ours on our relay QEMU; the guest's budget of 10 ms, half "

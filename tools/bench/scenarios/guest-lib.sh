@@ -24,6 +24,8 @@
 # Setting spec (third word), comma-separated, "-" for none:
 #   h=US     host coalescing (ours): rx/tx_coalesce_usecs US, 64 frames,
 #            gate GUEST_THRESHOLD pps sampled every GUEST_INTERVAL_MS
+#   hm=N     (ours) the host's coalesce_mode: 1 fixed (default), 2
+#            adaptive (net_dim picks each hold, h= its bound)
 #   g=US     guest TX kick coalescing (ours): tx_kick_usecs US, 32
 #            frames, same gate
 #   napi=N:NS  guest eth0 napi_defer_hard_irqs N, gro_flush_timeout NS
@@ -105,8 +107,8 @@ rig_is_ours() {
 	[ "$1" = ours ] || [ "$1" = ours-sync ]
 }
 
-# guest_parse_setting SCENARIO NAME: GS_RIG, GS_HUS, GS_GUS, GS_SYNC,
-# GS_NAPI (N:NS), GS_HOSTMOD, and the key columns GS_USECS GS_FRAMES
+# guest_parse_setting SCENARIO NAME: GS_RIG, GS_HUS, GS_HMODE, GS_GUS,
+# GS_SYNC, GS_NAPI (N:NS), GS_HOSTMOD, and the key columns GS_USECS GS_FRAMES
 # GS_THR GS_IV.
 guest_parse_setting() {
 	local def spec x
@@ -114,6 +116,7 @@ guest_parse_setting() {
 	def=$(bench_setting "$1" "$2") || return 1
 	read -r _ GS_RIG spec <<< "$def"
 	GS_HUS=0
+	GS_HMODE=1
 	GS_GUS=0
 	GS_SYNC=0
 	GS_NAPI=0:0
@@ -121,6 +124,7 @@ guest_parse_setting() {
 		for x in ${spec//,/ }; do
 			case "$x" in
 			h=*) GS_HUS=${x#h=} ;;
+			hm=*) GS_HMODE=${x#hm=} ;;
 			g=*) GS_GUS=${x#g=} ;;
 			s=*) GS_SYNC=${x#s=} ;;
 			napi=*) GS_NAPI=${x#napi=} ;;
@@ -219,6 +223,7 @@ guest_apply() {
 		echo "$GUEST_THRESHOLD" > $HOST_PARAMS/coalesce_rate_threshold &&
 		echo "$GUEST_HOST_FRAMES" > $HOST_PARAMS/rx_max_coalesced_frames &&
 		echo "$GUEST_HOST_FRAMES" > $HOST_PARAMS/tx_max_coalesced_frames &&
+		echo "$GS_HMODE" > $HOST_PARAMS/coalesce_mode &&
 		echo "$GS_HUS" > $HOST_PARAMS/rx_coalesce_usecs &&
 		echo "$GS_HUS" > $HOST_PARAMS/tx_coalesce_usecs || return 1
 	fi
@@ -437,7 +442,7 @@ guest_one() {
 	id=$n-$dir-$rate-r$rep
 	err=$BENCH_OUT/runs/$s/$id.err
 	key="$s,$GS_HOSTMOD,$n,$GS_USECS,$GS_FRAMES,$GS_THR,$GS_IV,$rate,$dir,$rep"
-	knobs="$GS_RIG $GS_HUS $GS_GUS $GS_SYNC $GS_NAPI"
+	knobs="$GS_RIG $GS_HUS $GS_HMODE $GS_GUS $GS_SYNC $GS_NAPI"
 	if [ "$GUEST_RIG" != "$GS_RIG" ] || ! l2_running; then
 		log "guest: booting L2, rig $GS_RIG"
 		GUEST_APPLIED=
