@@ -128,8 +128,7 @@ struct ncoal_limits {
  * @deactivations: transitions of the gate from active to idle or off, by
  *	the rate or by ncoal_set_params()
  *
- * The fields are those of struct vhost_vring_coalesce_stats from
- * @packets on, in the same order.  They satisfy
+ * They satisfy
  * @due - @deferred + @timer_fires + (true returns of ncoal_flush(),
  * ncoal_set_params() and ncoal_set_profile()) == @sent, hence
  * @sent <= @due.  The counters wrap at 2^64.
@@ -187,8 +186,6 @@ enum ncoal_action {
  * @NCOAL_STATE_OFF: coalescing switched off (@usecs 0 or @max_frames <= 1)
  * @NCOAL_STATE_IDLE: on, but the rate is below the threshold
  * @NCOAL_STATE_ACTIVE: coalescing
- *
- * The values equal VHOST_VRING_COALESCE_STATE_*.
  */
 enum ncoal_state {
 	NCOAL_STATE_OFF = 0,

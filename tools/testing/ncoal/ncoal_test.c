@@ -14,7 +14,6 @@
 #include <linux/limits.h>
 #include <linux/ncoal.h>
 
-#include "../../../include/uapi/linux/vhost_net_coalesce.h"
 
 #define US	1000ULL
 #define MS	1000000ULL
@@ -994,28 +993,6 @@ static void test_overflow_huge_elapsed(void)
 	CHECK_EQ(ncoal_rate(&c), U32_MAX);	/* 11 frames in 1 ns */
 }
 
-#define UAPI_OFF(f) offsetof(struct vhost_vring_coalesce_stats, f)
-#define NCOAL_OFF(f) (offsetof(struct ncoal_stats, f) + UAPI_OFF(packets))
-
-static void test_stats_map_onto_uapi(void)
-{
-	/* the engine's counters, then vhost_net's own (flushes...) */
-	CHECK_EQ(sizeof(struct ncoal_stats),
-		 UAPI_OFF(flushes) - UAPI_OFF(packets));
-	CHECK_EQ(NCOAL_OFF(packets), UAPI_OFF(packets));
-	CHECK_EQ(NCOAL_OFF(due), UAPI_OFF(signals_due));
-	CHECK_EQ(NCOAL_OFF(sent), UAPI_OFF(signals_sent));
-	CHECK_EQ(NCOAL_OFF(deferred), UAPI_OFF(signals_deferred));
-	CHECK_EQ(NCOAL_OFF(timer_fires), UAPI_OFF(timer_fires));
-	CHECK_EQ(NCOAL_OFF(frame_flushes), UAPI_OFF(frame_flushes));
-	CHECK_EQ(NCOAL_OFF(activations), UAPI_OFF(activations));
-	CHECK_EQ(NCOAL_OFF(deactivations), UAPI_OFF(deactivations));
-	CHECK_EQ(NCOAL_STATE_OFF, VHOST_VRING_COALESCE_STATE_OFF);
-	CHECK_EQ(NCOAL_STATE_IDLE, VHOST_VRING_COALESCE_STATE_IDLE);
-	CHECK_EQ(NCOAL_STATE_ACTIVE, VHOST_VRING_COALESCE_STATE_ACTIVE);
-}
-
-
 /* ------------------------------------------------------------------ */
 /* Profiles and the end-of-burst gap */
 
@@ -1354,7 +1331,6 @@ static const struct {
 	T(frames_zero_counts_as_one),
 	T(overflow_huge_counts),
 	T(overflow_huge_elapsed),
-	T(stats_map_onto_uapi),
 	T(profile_default_is_bound),
 	T(profile_zero_holds_nothing),
 	T(profile_change_flushes_held),
