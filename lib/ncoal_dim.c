@@ -90,6 +90,8 @@ static void ncoal_dim_restart(struct ncoal_dim *d)
 	dim->steps_right = 0;
 	dim->steps_left = 0;
 	dim->tired = 0;
+	d->skip = 0;
+	d->backoff = 0;
 }
 
 /* Scheduled by net_dim() on a move, which ncoal_dim_due() applied. */
@@ -153,11 +155,27 @@ static bool ncoal_dim_sample(struct ncoal_dim *d, const struct ncoal *c,
 		d->dim.state = DIM_START_MEASURE;
 		return false;
 	}
+	if (d->skip) {
+		if (st->sent - d->skip_from < d->skip)
+			return false;
+		d->skip = 0;
+		d->dim.state = DIM_START_MEASURE;
+	}
 	net_dim(&d->dim, s);
 	if (d->dim.state != DIM_APPLY_NEW_PROFILE)
 		return false;
 	d->dim.state = DIM_START_MEASURE;
 	d->moves++;
+	if (!d->dim.profile_ix) {
+		/* A probe that did not pay: wait longer before the next. */
+		d->backoff = d->backoff ?
+			     min_t(u16, d->backoff * 2, NCOAL_DIM_BACKOFF_MAX) :
+			     1;
+		d->skip = d->backoff * DIM_NEVENTS;
+		d->skip_from = st->sent;
+	} else if (d->dim.profile_ix > 1) {
+		d->backoff = 0;
+	}
 	return true;
 }
 

@@ -42,6 +42,14 @@
  *	...	as for ncoal_due()
  *	}
  *
+ * One thing DIM alone does not catch: parked at profile 0, it probes
+ * profile 1 again whenever the rates it measures move by 10%, which a
+ * noisy request/response workload does every few windows; each probe
+ * holds a window of frames that gain nothing.  So a probe that comes
+ * back to 0 pauses net_dim() for a number of windows that doubles with
+ * each such probe (up to NCOAL_DIM_BACKOFF_MAX), and a climb past profile
+ * 1 clears it.
+ *
  * The profile DIM picks is applied within that call, so no other lock
  * is needed.  net_dim() also schedules &dim.work whenever it moves; the
  * policy's work function does nothing, and ncoal_dim_destroy() cancels
@@ -53,6 +61,9 @@
 #include <linux/dim.h>
 #include <linux/ncoal.h>
 #include <linux/types.h>
+
+/* Longest pause after probes that came back to profile 0, in windows. */
+#define NCOAL_DIM_BACKOFF_MAX	32
 
 /**
  * enum ncoal_mode - how long a held notification waits
@@ -117,6 +128,10 @@ struct ncoal_dim_params {
  * @bound_usecs: &ncoal_params.usecs the profile was mapped from
  * @bound_frames: &ncoal_params.max_frames the profile was mapped from
  * @moves: profile changes net_dim() asked for
+ * @skip_from: notification count when the current pause began
+ * @skip: notifications to pause net_dim() for, 0: none
+ * @backoff: windows of the next pause, doubled by every probe that came
+ *	back to profile 0, cleared by a climb past profile 1
  * @dir: &enum ncoal_dim_dir
  */
 struct ncoal_dim {
@@ -126,6 +141,9 @@ struct ncoal_dim {
 	u32 bound_usecs;
 	u32 bound_frames;
 	u64 moves;
+	u64 skip_from;
+	u32 skip;
+	u16 backoff;
 	u8 dir;
 };
 

@@ -561,6 +561,44 @@ static void test_rr_flight(void)
 }
 
 /* A load change in request/response: DIM probes, and comes back. */
+/*
+ * Request/response whose round trip jitters by up to +-40% (the rig's
+ * emulated peers do): DIM, parked at 0, sees the rates move by more than
+ * 10% and probes again and again.  The pause after a probe that came
+ * back to 0 keeps the frames held small.  Returns frames held of @n.
+ */
+static u64 rr_jitter(struct ring *r, u64 rtt, int n)
+{
+	u64 t = 0, held = 0, wait = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		t = rr_run(r, t, rnd_range(rtt * 6 / 10, rtt * 14 / 10), 1,
+			   &held, &wait);
+	return held;
+}
+
+static void rr_jitter_probes_rarely_one(void)
+{
+	struct ring r;
+	u64 held;
+
+	ring_init(&r, NCOAL_MODE_ADAPTIVE, NCOAL_DIM_RX, 2000, 64, 0, 0, 0);
+	held = rr_jitter(&r, 200 * US, 400 * DIM_NEVENTS);
+	printf("# model rr 200 us +-40%% jitter, 2 ms bound: %.4f holds/frame over %d frames, %llu moves\n",
+	       (double)held / (400 * DIM_NEVENTS), 400 * DIM_NEVENTS,
+	       (unsigned long long)ncoal_dim_moves(&r.d));
+	/* without the pause about one frame in three was held */
+	CHECK(held * 20 <= 400 * DIM_NEVENTS);
+	CHECK(!r.late);
+	CHECK(!r.arm_over_bound);
+}
+
+static void test_rr_jitter_probes_rarely(void)
+{
+	FOR_EACH_TABLE(rr_jitter_probes_rarely_one);
+}
+
 static void rr_load_change_probes_back_one(void)
 {
 	u64 t, held = 0, wait = 0;
@@ -932,6 +970,7 @@ static const struct tap_test tests[] = {
 	T(rr_rig_scale),
 	T(rr_flight),
 	T(rr_load_change_probes_back),
+	T(rr_jitter_probes_rarely),
 	T(flood_climbs_to_bound),
 	T(flood_rig_scale),
 	T(gap_models),
