@@ -81,7 +81,7 @@ static void show_coal(const char *what, const struct vhost_vring_coalesce *c)
 static void show_stats(const char *what,
 		       const struct vhost_vring_coalesce_stats *s)
 {
-	diag("%s: index %u state %u (%s) rate %u reserved %u packets %llu due %llu sent %llu deferred %llu timer_fires %llu frame_flushes %llu activations %llu deactivations %llu flushes %llu",
+	diag("%s: index %u state %u (%s) rate %u reserved %u packets %llu due %llu sent %llu deferred %llu timer_fires %llu frame_flushes %llu activations %llu deactivations %llu flushes %llu mode %u profile %u profile_moves %llu",
 	     what, s->index, s->state, state_name(s->state), s->rate,
 	     s->reserved, (unsigned long long)s->packets,
 	     (unsigned long long)s->signals_due,
@@ -91,7 +91,8 @@ static void show_stats(const char *what,
 	     (unsigned long long)s->frame_flushes,
 	     (unsigned long long)s->activations,
 	     (unsigned long long)s->deactivations,
-	     (unsigned long long)s->flushes);
+	     (unsigned long long)s->flushes, s->mode, s->profile,
+	     (unsigned long long)s->profile_moves);
 }
 
 /* ------------------------------------------------------------------ */
@@ -374,13 +375,16 @@ static bool get_is(int fd, uint32_t idx,
 	return coal_eq(&got, want, what);
 }
 
-/* Every counter, from @packets to the end (the struct may grow). */
+/*
+ * Every counter, @packets to @flushes, @profile_moves and what is still
+ * reserved (the struct may grow); @mode and @profile are not counters.
+ */
 static bool counters_zero(const struct vhost_vring_coalesce_stats *s)
 {
 	const __u64 *p = &s->packets, *end = (const __u64 *)(s + 1);
 
 	for (; p < end; p++)
-		if (*p)
+		if (*p && (const void *)p != (const void *)&s->mode)
 			return false;
 	return true;
 }
@@ -401,6 +405,8 @@ static bool stats_is(int fd, uint32_t idx, uint32_t state, bool zero,
 		return false;
 	}
 	ok = s.index == idx && !s.reserved && !s.rate && s.state == state &&
+	     (state == VHOST_VRING_COALESCE_STATE_OFF) ==
+	     (s.mode == VHOST_VRING_COALESCE_MODE_OFF) &&
 	     (!zero || counters_zero(&s));
 	if (!ok) {
 		diag("%s: want index %u, state %s, rate 0, reserved 0%s", what,
