@@ -94,6 +94,13 @@ static void ncoal_dim_restart(struct ncoal_dim *d)
 	d->backoff = 0;
 }
 
+/* Frames and notifications so far, for the next move's window. */
+static void ncoal_dim_mark(struct ncoal_dim *d, const struct ncoal *c)
+{
+	d->mark_pkts = c->stats.packets;
+	d->mark_sent = c->stats.sent;
+}
+
 /* Scheduled by net_dim() on a move, which ncoal_dim_due() applied. */
 static void ncoal_dim_work(struct work_struct *work)
 {
@@ -126,14 +133,17 @@ void ncoal_dim_init(struct ncoal_dim *d, enum ncoal_dim_dir dir,
 bool ncoal_dim_reset(struct ncoal_dim *d, struct ncoal *c)
 {
 	ncoal_dim_restart(d);
+	ncoal_dim_mark(d, c);
 	return ncoal_dim_apply(d, c);
 }
 
 bool ncoal_dim_set_params(struct ncoal_dim *d, struct ncoal *c,
 			  const struct ncoal_dim_params *p)
 {
-	if (p->mode != d->params.mode || p->table != d->params.table)
+	if (p->mode != d->params.mode || p->table != d->params.table) {
 		ncoal_dim_restart(d);
+		ncoal_dim_mark(d, c);
+	}
 	d->params = *p;
 	return ncoal_dim_apply(d, c);
 }
@@ -149,6 +159,8 @@ static bool ncoal_dim_sample(struct ncoal_dim *d, const struct ncoal *c,
 		.byte_ctr = d->bytes,
 		.event_ctr = st->sent,
 	};
+	u64 pkts, sent;
+	u8 old_ix;
 
 	/* Below the gate no profile holds: nothing to learn from. */
 	if (ncoal_state(c) != NCOAL_STATE_ACTIVE) {
@@ -161,20 +173,26 @@ static bool ncoal_dim_sample(struct ncoal_dim *d, const struct ncoal *c,
 		d->skip = 0;
 		d->dim.state = DIM_START_MEASURE;
 	}
+	old_ix = d->dim.profile_ix;
 	net_dim(&d->dim, s);
 	if (d->dim.state != DIM_APPLY_NEW_PROFILE)
 		return false;
 	d->dim.state = DIM_START_MEASURE;
 	d->moves++;
-	if (!d->dim.profile_ix) {
-		/* A probe that did not pay: wait longer before the next. */
+	/* Frames per notification while the old profile held. */
+	pkts = st->packets - d->mark_pkts;
+	sent = st->sent - d->mark_sent;
+	d->mark_pkts = st->packets;
+	d->mark_sent = st->sent;
+	if (old_ix && pkts >= 2 * sent) {
+		d->backoff = 0;
+	} else if (old_ix && !d->dim.profile_ix && 2 * pkts < 3 * sent) {
+		/* Holds of single frames: wait longer before the next probe. */
 		d->backoff = d->backoff ?
 			     min_t(u16, d->backoff * 2, NCOAL_DIM_BACKOFF_MAX) :
 			     1;
 		d->skip = d->backoff * DIM_NEVENTS;
 		d->skip_from = st->sent;
-	} else if (d->dim.profile_ix > 1) {
-		d->backoff = 0;
 	}
 	return true;
 }

@@ -1009,9 +1009,11 @@ make_kernel() {
 			maint_section
 			add_files "${added[@]}"
 			lib_kconfig
-			libobj="ncoal.o"
-			[ -f "$NCOAL_ROOT/lib/ncoal_dim.c" ] && libobj+=" ncoal_dim.o"
-			sed -i "/^obj-\\\$(CONFIG_DIMLIB) += dim\\//a obj-\$(CONFIG_NCOAL) += $libobj" "$KT/lib/Makefile"
+			# one object a line, after DIMLIB's (ncoal_dim.o last)
+			for libobj in ncoal_dim ncoal; do
+				[ -f "$NCOAL_ROOT/lib/$libobj.c" ] || continue
+				sed -i "/^obj-\\\$(CONFIG_DIMLIB) += dim\\//a obj-\$(CONFIG_NCOAL) += $libobj.o" "$KT/lib/Makefile"
+			done
 			grep -q 'CONFIG_NCOAL' "$KT/lib/Makefile" || die "lib/Makefile: no DIMLIB line to add NCOAL after"
 			;;
 		vhost-uapi)

@@ -45,10 +45,12 @@
  * One thing DIM alone does not catch: parked at profile 0, it probes
  * profile 1 again whenever the rates it measures move by 10%, which a
  * noisy request/response workload does every few windows; each probe
- * holds a window of frames that gain nothing.  So a probe that comes
- * back to 0 pauses net_dim() for a number of windows that doubles with
- * each such probe (up to NCOAL_DIM_BACKOFF_MAX), and a climb past profile
- * 1 clears it.
+ * holds a window of frames that gain nothing.  So when DIM comes back to
+ * 0 from a profile whose holds covered fewer than 1.5 frames each (a
+ * hold of a single frame is pure delay), net_dim() pauses for a number
+ * of windows that doubles with each such probe (up to
+ * NCOAL_DIM_BACKOFF_MAX); a profile whose holds covered 2 frames or
+ * more clears it, so traffic that batches is never paused.
  *
  * The profile DIM picks is applied within that call, so no other lock
  * is needed.  net_dim() also schedules &dim.work whenever it moves; the
@@ -130,8 +132,10 @@ struct ncoal_dim_params {
  * @moves: profile changes net_dim() asked for
  * @skip_from: notification count when the current pause began
  * @skip: notifications to pause net_dim() for, 0: none
- * @backoff: windows of the next pause, doubled by every probe that came
- *	back to profile 0, cleared by a climb past profile 1
+ * @mark_pkts: frame count at the last profile move
+ * @mark_sent: notification count at the last profile move
+ * @backoff: windows of the next pause, doubled by every probe whose holds
+ *	covered single frames, cleared by a profile that batched
  * @dir: &enum ncoal_dim_dir
  */
 struct ncoal_dim {
@@ -142,6 +146,8 @@ struct ncoal_dim {
 	u32 bound_frames;
 	u64 moves;
 	u64 skip_from;
+	u64 mark_pkts;
+	u64 mark_sent;
 	u32 skip;
 	u16 backoff;
 	u8 dir;
