@@ -741,7 +741,7 @@ lib_module() {
 	[ -n "$syms" ] || die "$f: no functions to export"
 	case $(basename "$f") in
 	ncoal_dim.c)
-		what="ncoal_dim: the hold profile of an ncoal engine chosen by net_dim(), see include/linux/ncoal_dim.h."
+		what="ncoal_dim: how long an ncoal engine holds, see include/linux/ncoal_dim.h."
 		desc="Adaptive notification coalescing policy" ;;
 	*)	what="ncoal: notification coalescing engine, see include/linux/ncoal.h."
 		desc="Notification coalescing engine" ;;
