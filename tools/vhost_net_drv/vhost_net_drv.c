@@ -532,7 +532,8 @@ static bool producer_done(uint64_t i, uint64_t now)
 	return i >= dev.n_target || now >= READ_ONCE(dev.end_ns);
 }
 
-static void *rx_inject_thread(void *arg)
+/* Where the host injects frames for the guest: the tap, to its MAC. */
+static struct sockaddr_ll inject_addr(void)
 {
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
@@ -540,12 +541,19 @@ static void *rx_inject_thread(void *arg)
 		.sll_ifindex = dev.ifindex,
 		.sll_halen = ETH_ALEN,
 	};
+
+	memcpy(sll.sll_addr, guest_mac, ETH_ALEN);
+	return sll;
+}
+
+static void *rx_inject_thread(void *arg)
+{
+	struct sockaddr_ll sll = inject_addr();
 	uint8_t frame[HDRS_LEN + PAYLOAD_MAX];
 	uint64_t i = 0, sent = 0, err = 0;
 	int len;
 
 	(void)arg;
-	memcpy(sll.sll_addr, guest_mac, ETH_ALEN);
 	len = frame_init(frame, false);
 
 	for (;;) {
@@ -1878,19 +1886,13 @@ static void parse_args(int argc, char **argv)
 /* Put @n frames on ring @r's way: into the tap (RX) or the TX ring. */
 static void held_produce(unsigned int r, unsigned int n)
 {
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_IP),
-		.sll_ifindex = dev.ifindex,
-		.sll_halen = ETH_ALEN,
-	};
+	struct sockaddr_ll sll = inject_addr();
 	uint8_t frame[HDRS_LEN + PAYLOAD_MAX];
 	struct vq *q = &dev.q[r];
 	unsigned int i;
 	int len;
 
 	len = frame_init(frame, r == VQ_TX);
-	memcpy(sll.sll_addr, guest_mac, ETH_ALEN);
 	for (i = 0; i < n; i++) {
 		frame_stamp(frame, r == VQ_TX, i, now_ns());
 		if (r == VQ_RX) {
