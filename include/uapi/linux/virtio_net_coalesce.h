@@ -41,9 +41,10 @@
  * @rate_interval_ms: rate sampling interval, milliseconds
  * @reserved: zero
  *
- * The command carries this structure twice: the driver's proposal
- * (device-readable) followed by the device's answer (device-writable),
- * then the usual ack byte.  In the answer @rx_usecs, @rx_max_packets,
+ * The command carries this structure twice: the driver's proposal is
+ * its command-specific data (device-readable); the device's answer is its
+ * command-specific result (device-writable), after the ack byte as for
+ * every command with a result.  In the answer @rx_usecs, @rx_max_packets,
  * @rate_threshold and @rate_interval_ms are the values the device
  * applied; @tx_kick_usecs is the largest kick delay that still fits the
  * budget (@budget_usecs - applied @rx_usecs, and no more than proposed);

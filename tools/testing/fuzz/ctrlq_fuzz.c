@@ -36,9 +36,10 @@
  * (debugfs rx, tx: settings, source) look like afterwards.  Checked, as
  * one TAP line each:
  *
- *   - every command is answered, OK or VIRTIO_NET_ERR, at the place and
- *     with the used length the device defines (class 6: ack after the
- *     answer; other classes: QEMU's ack at the start);
+ *   - every command is answered, OK or VIRTIO_NET_ERR, in the ack byte
+ *     that starts the device-writable part (the virtio layout: the
+ *     command-specific result follows it), with the used length covering
+ *     the ack and, on OK, the result;
  *   - class 6 commands: OK exactly when valid;
  *   - the host rings after each command are what the model says: they
  *     change only for valid commands;
@@ -139,7 +140,6 @@ struct expect {
 	bool any_status;		/* other classes: OK or ERR */
 	int status;
 	unsigned int used;
-	unsigned int ack_at;		/* byte of the writable part */
 	bool answer;			/* compare the answer */
 	uint8_t ans[MAX_BYTES];
 	bool touches[NRINGS];		/* a valid SET of this ring */
@@ -397,15 +397,13 @@ static void predict(const struct cmd *c, struct expect *e)
 
 	memset(e, 0, sizeof(*e));
 	if (c->class != CLASS_COAL) {
-		/* QEMU's own classes: its ack goes first, one byte written. */
+		/* QEMU's own classes: one byte written, the ack. */
 		e->any_status = true;
 		e->used = 1;
-		e->ack_at = 0;
 		return;
 	}
-	/* Class 6: the ack is the last byte, everything counts as written. */
-	e->used = c->in_len + 1;
-	e->ack_at = c->in_len;
+	/* Class 6: the ack, then on OK the command's result. */
+	e->used = 1;
 	e->status = ST_ERR;
 	switch (c->cmd) {
 	case CMD_TX_SET:
@@ -433,6 +431,7 @@ static void predict(const struct cmd *c, struct expect *e)
 		put_le32(e->ans, v.frames);
 		put_le32(e->ans + 4, v.usecs);
 		e->answer = true;
+		e->used += c->in_len;
 		e->status = ST_OK;
 		return;
 	case CMD_SYNC:
@@ -445,6 +444,8 @@ static void predict(const struct cmd *c, struct expect *e)
 			return;
 		e->status = ST_OK;
 		relay_sync(p, e);
+		if (e->status == ST_OK)
+			e->used += c->in_len;
 		return;
 	}
 }
@@ -692,22 +693,27 @@ static void check_reply(const struct cmd *c, const struct expect *e,
 	char cs[256];
 
 	cmd_str(c, cs, sizeof(cs));
-	ack = e->ack_at < c->in_len ? r->answer[e->ack_at] : r->status;
-	if (!expect(P_ANSWERED, !r->write_rc && r->used == e->used &&
+	ack = r->status;
+	if (!expect(P_ANSWERED, !r->write_rc &&
 			 (ack == ST_OK || ack == ST_ERR),
-			 "%s: write %d, used %u (want %u), ack byte %u = %u",
-			 cs, r->write_rc, r->used, e->used, e->ack_at, ack))
+			 "%s: write %d, ack %u", cs, r->write_rc, ack))
 		return;
 	if (ack == ST_OK)
 		n_ok++;
 	else
 		n_err++;
-	if (c->class != CLASS_COAL)
+	if (c->class != CLASS_COAL) {
+		expect(P_ANSWERED, r->used == e->used, "%s: used %u, want %u",
+		       cs, r->used, e->used);
 		return;
+	}
 	n_valid += e->status == ST_OK;
 	n_cmd_valid[c->cmd < 5 ? c->cmd : 5] += e->status == ST_OK;
-	expect(P_VALIDITY, ack == (unsigned int)e->status,
-		    "%s: status %u, want %u", cs, ack, e->status);
+	if (!expect(P_VALIDITY, ack == (unsigned int)e->status,
+		    "%s: status %u, want %u", cs, ack, e->status))
+		return;
+	expect(P_ANSWERED, r->used == e->used, "%s: used %u, want %u", cs,
+	       r->used, e->used);
 	if (ack == ST_OK && e->answer) {
 		bool same = !memcmp(r->answer, e->ans, c->in_len);
 
@@ -736,7 +742,7 @@ static void check_reply(const struct cmd *c, const struct expect *e,
 		for (i = 0; i < c->in_len && i < r->answer_len; i++)
 			untouched &= r->answer[i] == 0xff;
 		expect(P_WRITTEN, !untouched || r->used <= 1,
-			    "%s: VIRTIO_NET_ERR with used %u, but the %u answer bytes before the ack were never written",
+			    "%s: VIRTIO_NET_ERR with used %u, but the %u result bytes after the ack were never written",
 			    cs, r->used, c->in_len);
 	}
 }

@@ -19,12 +19,14 @@
  *   ctrlq_inject/<dev>/cmd       write "CLASS CMD INLEN HEX": one command
  *                                whose device-readable part is the bytes
  *                                HEX ("-": none) and whose device-writable
- *                                part is INLEN bytes before the ack byte;
- *                                read "status=S used=N answer=HEX" (S: the
- *                                last byte, where the ack goes, 0 OK,
- *                                1 ERR, 255: no answer; N: the bytes the
- *                                device says it wrote; the writable part
- *                                is filled with 0xff before sending)
+ *                                part is the ack byte followed by INLEN
+ *                                bytes of command-specific result, the
+ *                                virtio layout; read "status=S used=N
+ *                                answer=HEX" (S: the ack, 0 OK, 1 ERR,
+ *                                255: no answer; N: the bytes the device
+ *                                says it wrote, ack included; the
+ *                                writable part is filled with 0xff
+ *                                before sending)
  *   ctrlq_inject/<dev>/traffic   write "TX_PPS RX": a kernel thread sends
  *                                TX_PPS small frames per second on the
  *                                transmit queue and, with RX 1, keeps the
@@ -73,7 +75,7 @@ struct ci_dev {
 	/* DMA-safe buffers for the command in flight. */
 	struct virtio_net_ctrl_hdr *hdr;
 	u8 *out;
-	u8 *in;				/* answer, then the ack byte */
+	u8 *in;				/* the ack byte, then the answer */
 	/* Last result, for reads of cmd. */
 	int status;
 	unsigned int used;
@@ -143,10 +145,10 @@ static int ci_send(struct ci_dev *d, u8 class, u8 cmd, unsigned int out_len,
 		/* The interrupt, or a look now and then should it get lost. */
 		wait_for_completion_timeout(&d->done, msecs_to_jiffies(10));
 	}
-	d->status = d->in[in_len];
+	d->status = d->in[0];
 	d->used = len;
 	d->answer_len = in_len;
-	memcpy(d->answer, d->in, in_len);
+	memcpy(d->answer, d->in + 1, in_len);
 	return 0;
 }
 

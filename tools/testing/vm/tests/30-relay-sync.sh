@@ -11,10 +11,14 @@
 # file. eth0 keeps serving the test commands.
 #
 # Checks: the SYNC round trip (applied values, the TX kick delay left in
-# the budget, the host caps lowering them, a zero budget, a host minimum
-# above the budget); the standard commands keeping the SYNC rate; VQ_GET
-# reading the host back; each malformed request answered VIRTIO_NET_ERR
-# with the host state unchanged; device reset forgetting everything.
+# the budget, the rate on the RX and the TX rings, the host caps lowering
+# them, a zero budget, a host minimum above the budget); the standard
+# commands keeping the SYNC rate; VQ_GET reading the host back; each
+# malformed request answered VIRTIO_NET_ERR with the host state
+# unchanged; device reset forgetting everything. Every command has the
+# virtio layout: the ack byte, then the command-specific result (VQ_GET's
+# struct virtio_net_ctrl_coal, SYNC's answer), and the used length covers
+# the ack and, on VIRTIO_NET_OK, the result.
 #
 # No traffic is judged here, so no rate scaling applies.
 
@@ -56,14 +60,16 @@ if ! check "ctrlq_inject drives eth1: CTRL_VQ, VQ_NOTF_COAL, NOTF_COAL, NOTF_COA
 	ksft_finish
 fi
 
-# inject CMD INLEN HEX: one class 6 command on eth1; sets ST and ANSWER.
+# inject CMD INLEN HEX: one class 6 command on eth1 whose result (INLEN
+# bytes) follows the ack; sets ST, USED and ANSWER.
 inject() {
 	local out
 
-	ST='' ANSWER=''
+	ST='' USED='' ANSWER=''
 	out=$(l2 "echo '6 $1 $2 $3' > $CIDIR/$DEV/cmd && cat $CIDIR/$DEV/cmd") ||
 		{ fail "inject $*: $out"; return 1; }
 	ST=$(echo "$out" | sed -n 's/^status=\([0-9]*\).*/\1/p')
+	USED=$(echo "$out" | sed -n 's/.* used=\([0-9]*\).*/\1/p')
 	ANSWER=$(echo "$out" | sed -n 's/.*answer=//p')
 }
 
@@ -80,6 +86,7 @@ sync_is() {
 	local i=0 v kv bad=0
 
 	[ "$ST" = 0 ] || { fail "status $ST, want 0 (OK)"; return 1; }
+	[ "$USED" = 33 ] || { fail "used $USED, want 33 (ack + answer)"; return 1; }
 	for v in $(unle32 "$ANSWER"); do
 		got[${names[$i]}]=$v
 		i=$((i + 1))
@@ -97,9 +104,11 @@ sync_ok() {
 	sync_is budget=1000 rx_usecs=400 rx_max_packets=32 tx_kick_usecs=600 \
 		tx_kick_packets=16 rate_threshold=1000 rate_interval_ms=100 || return 1
 	ring_is "$D1" rx 400 32 explicit 1000 100 || return 1
-	ring_default "$D1" tx
+	# The rate is for both directions; TX keeps its delay.
+	ring_is "$D1" tx "$(cat "$P/tx_coalesce_usecs")" \
+		"$(cat "$P/tx_max_coalesced_frames")" explicit 1000 100
 }
-check "SYNC budget 1000: RX 400/32 applied, TX kick 800 -> 600 (budget - RX), rate 1000/100 ms" sync_ok
+check "SYNC budget 1000: RX 400/32 applied, TX kick 800 -> 600 (budget - RX), rate 1000/100 ms on RX and TX" sync_ok
 
 std_keeps_rate() {
 	inject 1 0 "$(le32 8 150)" || return 1
@@ -117,8 +126,9 @@ vq_get() {
 	inject 3 8 "$(le16 0 0)" || return 1
 	[ "$ST" = 0 ] || fail "VQ_GET 0 status $ST" || return 1
 	v=$(unle32 "$ANSWER" | tr '\n' ' ')
-	echo "VQ_GET 0: max_packets max_usecs = $v"
+	echo "VQ_GET 0: max_packets max_usecs = $v, used $USED"
 	[ "$v" = "8 150 " ] || fail "want 8 150" || return 1
+	[ "$USED" = 9 ] || fail "used $USED, want 9 (ack + 8)" || return 1
 	inject 2 0 "$(le16 1 0)$(le32 2 30)" || return 1
 	[ "$ST" = 0 ] || fail "VQ_SET 1 status $ST" || return 1
 	ring_is "$D1" tx 30 2 explicit || return 1
@@ -127,7 +137,7 @@ vq_get() {
 	echo "VQ_GET 1: max_packets max_usecs = $v"
 	[ "$ST" = 0 ] && [ "$v" = "2 30 " ] || fail "VQ_GET 1: status $ST, $v, want 2 30"
 }
-check "VQ_GET reads the host back (vq 0: 8/150); VQ_SET vq 1 -> host TX 30/2, VQ_GET agrees" vq_get
+check "VQ_GET, result after the ack, reads the host back (vq 0: 8/150); VQ_SET vq 1 -> host TX 30/2, VQ_GET agrees" vq_get
 
 sync_capped() {
 	local rc=0
@@ -216,11 +226,11 @@ done
 BAD_OUT=$(l2 -t 300 "$script")
 AFTER="$(ring_state "$D1" rx)| $(ring_state "$D1" tx)"
 for i in "${!BAD_NAMES[@]}"; do
-	st=$(echo "$BAD_OUT" | sed -n "s/^@$i status=\([0-9]*\).*/\1/p")
+	st=$(echo "$BAD_OUT" | sed -n "s/^@$i status=\([0-9]*\) used=1 .*/\1/p")
 	if [ "$st" = $ERR ]; then
-		ok "malformed: ${BAD_NAMES[$i]} -> VIRTIO_NET_ERR"
+		ok "malformed: ${BAD_NAMES[$i]} -> VIRTIO_NET_ERR, used 1"
 	else
-		log "status '${st}', want $ERR"
+		log "$(echo "$BAD_OUT" | grep "^@$i "), want status $ERR used 1"
 		not_ok "malformed: ${BAD_NAMES[$i]} -> VIRTIO_NET_ERR"
 	fi
 done
