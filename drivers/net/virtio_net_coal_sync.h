@@ -4,11 +4,14 @@
  * VIRTIO_NET_CTRL_NOTF_COAL_SYNC.  See
  * Documentation/networking/virtio_net_coalesce_sync.rst.
  *
- * The driver proposes one latency budget, the device RX notification
- * delay it wants and its own TX kick values; the device answers what it
- * applied, and the kick coalescer (virtio_net_coal.c) then delays kicks by
- * no more than the answer allows.  Without the feature, or when the device
- * answers VIRTIO_NET_ERR, kicks are coalesced within the budget alone.
+ * Nothing is sent until the administrator sets a budget (budget_usecs);
+ * then the driver proposes it with its own TX kick values and the RX
+ * values the standard commands set (ethtool -C rx-usecs, rx-frames),
+ * and the device answers what it applied; the answer becomes what
+ * ethtool -c shows, and the kick coalescer (virtio_net_coal.c) delays
+ * kicks by no more than the answer allows.  Without the feature, or when
+ * the device answers VIRTIO_NET_ERR, kicks are coalesced within the
+ * budget alone.
  *
  * Locking: everything here is protected by &virtnet_coal.lock.
  */
@@ -21,20 +24,9 @@
 struct ncoal_params;
 struct virtnet_coal;
 
-/*
- * Defaults.  600 us keeps the coalescing share of a round trip below a
- * millisecond, the order of a virtualised request/response exchange over
- * vhost-net; 400 us of it for the device's RX interrupts, which cost the
- * guest most, leaves 200 us for the kicks, above their own 100 us default.
- * 32 frames is a fraction of the 256-entry RX ring.
- */
-#define VIRTNET_COAL_SYNC_BUDGET_USECS	600
-#define VIRTNET_COAL_SYNC_RX_USECS	400
-#define VIRTNET_COAL_SYNC_RX_FRAMES	32
-
 /**
  * enum virtnet_coal_sync_state - outcome of the last synchronisation
- * @VIRTNET_COAL_SYNC_OFF: the feature is not negotiated
+ * @VIRTNET_COAL_SYNC_OFF: the feature is not negotiated, or no budget set
  * @VIRTNET_COAL_SYNC_SYNCED: the device accepted the last proposal
  * @VIRTNET_COAL_SYNC_FALLBACK: the device answered VIRTIO_NET_ERR or the
  *	command failed: guest-only coalescing within the budget
@@ -49,9 +41,15 @@ enum virtnet_coal_sync_state {
  * typedef virtnet_coal_sync_send_t - send one SYNC command to the device
  * @vc: the device's kick coalescing state
  * @prop: the proposal (device-readable)
- * @ans: filled with the answer (device-writable)
+ * @ans: filled with the answer (device-writable, after the ack)
  *
- * Return: 0 on VIRTIO_NET_OK, a negative error otherwise.
+ * On success the RX values of @ans are what the device applies to its
+ * RX queues; the driver then shows them (ethtool -c) and gives back
+ * their own values to queues that had some (VQ_SET, DIM).
+ *
+ * Return: 0 on VIRTIO_NET_OK with the whole answer written, -EIO if the
+ * device refused or wrote less, -EBUSY if @prop changes the RX values
+ * while adaptive RX coalescing is on (nothing sent), or -ENOMEM.
  */
 typedef int virtnet_coal_sync_send_t(struct virtnet_coal *vc,
 				     const struct virtio_net_ctrl_coal_sync *prop,
@@ -60,12 +58,13 @@ typedef int virtnet_coal_sync_send_t(struct virtnet_coal *vc,
 /**
  * struct virtnet_coal_sync - synchronisation state of one device
  * @send: sends the command; NULL while the feature is not negotiated
- * @budget_usecs: the latency budget, 0: no coalescing either side
- * @host_rx_usecs: RX notification delay the driver asks the device for
- * @host_rx_frames: RX frame bound the driver asks the device for
+ * @budget_usecs: the latency budget; 0: none set, nothing is sent
+ * @host_rx_usecs: the device's RX notification delay, as ethtool -c
+ *	shows it (rx-usecs)
+ * @host_rx_frames: the device's RX frame bound, as ethtool -c shows it
+ *	(rx-frames)
  * @state: outcome of the last command
  * @rx_usecs_applied: RX delay the device applied (last answer)
- * @rx_frames_applied: RX frame bound the device applied (last answer)
  * @tx_kick_usecs_allowed: largest kick delay the budget leaves
  * @rate_threshold: rate threshold of the last answer
  * @rate_interval_ms: rate interval of the last answer
@@ -78,7 +77,6 @@ struct virtnet_coal_sync {
 	u32 host_rx_frames;
 	enum virtnet_coal_sync_state state;
 	u32 rx_usecs_applied;
-	u32 rx_frames_applied;
 	u32 tx_kick_usecs_allowed;
 	u32 rate_threshold;
 	u32 rate_interval_ms;
@@ -89,7 +87,8 @@ void virtnet_coal_sync_init(struct virtnet_coal *vc,
 			    virtnet_coal_sync_send_t *send);
 void virtnet_coal_sync_limit(struct virtnet_coal *vc, struct ncoal_params *p);
 void virtnet_coal_sync(struct virtnet_coal *vc);
-int virtnet_coal_sync_set_rx(struct virtnet_coal *vc, u32 usecs, u32 frames);
+int virtnet_coal_sync_check_rx(struct virtnet_coal *vc, u32 usecs, u32 frames);
+void virtnet_coal_sync_set_rx(struct virtnet_coal *vc, u32 usecs, u32 frames);
 
 /**
  * enum virtnet_coal_sync_knob - the values behind the sysfs knobs

@@ -179,7 +179,7 @@ static ssize_t state_show(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(state);
 
-/* off (feature absent), synced or fallback (the device answered ERR). */
+/* off (feature absent or no budget), synced or fallback (refused). */
 static ssize_t sync_state_show(struct device *d, struct device_attribute *attr,
 			       char *buf)
 {

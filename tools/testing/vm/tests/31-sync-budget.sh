@@ -4,15 +4,17 @@
 # The coalescing sync command (issue 5) end to end, driver side: our
 # virtio_net in the guest, the relay QEMU, our vhost_net.
 #
-# Checks: bit 58 negotiated and sync_state "synced" after probe; a budget
-# set in the guest yields applied values on both sides that respect it
-# (guest sysfs: host_rx_usecs_applied + tx_kick_usecs_allowed <= budget;
-# host debugfs RX ring = the applied values); the knobs reject bad writes
-# and change nothing; a host cap (coalesce_max_usecs) lowers the host
-# value and, once the guest re-sends (writing the budget again), the
-# guest's allowed kick delay grows into the freed budget; budget 0 turns
-# coalescing off on both sides; ethtool -C rx-usecs goes into the next
-# proposal.
+# One source of truth (issue 18): the standard commands (ethtool -C
+# rx-usecs/rx-frames, per-queue VQ_SET) own the device's RX values; the
+# sync command carries them and never invents any. Checks: bit 58
+# negotiated, but no command at probe (no budget set, sync_state "off",
+# the host RX ring untouched); a budget set after ethtool -C proposes
+# ethtool's RX values; ethtool -c shows what the device applied under a
+# host cap; an ethtool -C that fails changes nothing, also not the next
+# proposal; a queue's own VQ_SET values survive a later sysfs write; RX
+# values through sysfs need a budget, are checked against it, and are
+# refused while adaptive RX is on; bad writes change nothing; budget 0
+# stops the command.
 #
 # No traffic is judged here, so no rate scaling applies.
 
@@ -51,27 +53,116 @@ sync_is() {
 		[ $(($8 + $9)) -le "$1" ]
 }
 
+# shows USECS FRAMES: ethtool -c (and host_rx_*) show these RX values.
+shows() {
+	local e s
+
+	e=$(l2 "ethtool -c eth0" | awk '$1 == "rx-usecs:" { u = $2 }
+		$1 == "rx-frames:" { f = $2 } END { print u, f }') || return 1
+	s=$(l2 "echo \$(cat $C/host_rx_usecs $C/host_rx_frames)") || return 1
+	echo "ethtool -c: rx-usecs/rx-frames $e; sysfs host_rx: $s"
+	[ "$e" = "$1 $2" ] || fail "ethtool -c shows $e, want $1 $2" || return 1
+	[ "$s" = "$1 $2" ] || fail "host_rx_usecs/frames $s, want $1 $2"
+}
+
 probe() {
+	local s
+
 	feature 58 || fail "VIRTIO_NET_F_NOTF_COAL_SYNC (58) not negotiated" ||
 		return 1
-	# Defaults: budget 600, RX 400/32, own kick 100: allowed 100.
-	sync_is 600 400 100 || return 1
-	ring_is "$D0" rx 400 32 explicit
+	s=$(l2 "echo \$(cat $C/budget_usecs $C/sync_state)") || return 1
+	echo "budget, state: $s"
+	[ "$s" = "0 off" ] || fail "want budget 0, state off" || return 1
+	ring_default "$D0" rx || fail "a command reached the host RX ring" ||
+		return 1
+	shows 0 0
 }
-check "probe: bit 58 negotiated, synced, defaults 600/400/32 -> host RX 400/32, kick 100" probe
+check "probe: bit 58 negotiated, no budget, no command: host RX ring at its defaults, ethtool -c 0/0" probe
 
-budget() {
-	l2 "cd $C && echo 300 > tx_kick_usecs && echo 1000 > budget_usecs &&
-	    echo 800 > host_rx_usecs && echo 24 > host_rx_frames" || return 1
-	# Kick 300 wanted, 1000 - 800 = 200 left.
-	sync_is 1000 800 200 || return 1
-	ring_is "$D0" rx 800 24 explicit
+std_first() {
+	l2 'ethtool -C eth0 rx-usecs 300 rx-frames 20' || return 1
+	ring_is "$D0" rx 300 20 explicit || return 1
+	l2 "cd $C && echo 300 > tx_kick_usecs && echo 1000 > budget_usecs" ||
+		return 1
+	# Kick 300 wanted, 1000 - 300 = 700 left.
+	sync_is 1000 300 300 || return 1
+	ring_is "$D0" rx 300 20 explicit || return 1
+	shows 300 20
 }
-check "budget 1000, host RX 800/24, kick 300 -> host RX 800/24, kick allowed 200" budget
+check "ethtool -C rx-usecs 300 rx-frames 20, then budget 1000: proposed as is, host RX 300/20, kick 300" std_first
 
-knobs() {
+capped() {
+	local rc=0
+
+	params_save
+	caps_lower 200 16 || { params_restore; fail "could not lower the caps"; return 1; }
+	# The host is told nothing yet; the guest re-sends on a write.
+	l2 "echo 1000 > $C/budget_usecs" || rc=1
+	# RX 300/20 -> 200/16, kick min(300, 1000 - 200) = 300.
+	sync_is 1000 200 300 && ring_is "$D0" rx 200 16 explicit &&
+		shows 200 16 || rc=1
+	params_restore
+	l2 'ethtool -C eth0 rx-usecs 300 rx-frames 20' || rc=1
+	ring_is "$D0" rx 300 20 explicit && shows 300 20 || rc=1
+	return $rc
+}
+check "host cap 200 us/16: the answer 200/16 is what ethtool -c shows; ethtool -C 300/20 again: back" capped
+
+failed_ethtool() {
+	local before after
+
+	before=$(sync_vals) || return 1
+	if l2 'ethtool -C eth0 adaptive-rx on rx-usecs 77' > /dev/null 2>&1; then
+		fail "adaptive-rx on with a new rx-usecs accepted"
+		return 1
+	fi
+	if l2 'ethtool -C eth0 rx-usecs 1500' > /dev/null 2>&1; then
+		fail "rx-usecs 1500 over the budget 1000 accepted"
+		return 1
+	fi
+	if l2 'ethtool -C eth0 rx-usecs 100 rx-frames 0' > /dev/null 2>&1; then
+		fail "rx-usecs 100 without rx-frames accepted while synchronised"
+		return 1
+	fi
+	# The next command carries what is in effect, not the refused 77.
+	l2 "echo 1000 > $C/budget_usecs" || return 1
+	after=$(sync_vals) || return 1
+	[ "$after" = "$before" ] || fail "changed: $before -> $after" || return 1
+	ring_is "$D0" rx 300 20 explicit || return 1
+	shows 300 20
+}
+check "failed ethtool -C (adaptive-rx with rx-usecs 77, 1500 > budget, no rx-frames): nothing changes, not the next proposal" failed_ethtool
+
+vq_kept() {
+	local q
+
+	l2 'ethtool -Q eth0 queue_mask 0x1 --coalesce rx-usecs 150 rx-frames 8' ||
+		return 1
+	ring_is "$D0" rx 150 8 explicit || return 1
+	# A sysfs write sends the command; the queue gets its own back.
+	l2 "echo 250 > $C/tx_kick_usecs" || return 1
+	sync_is 1000 300 250 || return 1
+	ring_is "$D0" rx 150 8 explicit || return 1
+	q=$(l2 "ethtool -Q eth0 queue_mask 0x1 --show-coalesce" |
+		awk '$1 == "rx-usecs:" { u = $2 } $1 == "rx-frames:" { f = $2 }
+		END { print u, f }') || return 1
+	echo "queue 0: $q"
+	[ "$q" = "150 8" ] || fail "queue 0 shows $q, want 150 8" || return 1
+	l2 'ethtool -Q eth0 queue_mask 0x1 --coalesce rx-usecs 300 rx-frames 20' ||
+		return 1
+	ring_is "$D0" rx 300 20 explicit
+}
+check "per-queue rx-usecs 150 rx-frames 8 (VQ_SET) kept across a sysfs write that sends the command" vq_kept
+
+sysfs_rx() {
 	local before after w
 
+	l2 "cd $C && echo 24 > host_rx_frames && echo 800 > host_rx_usecs" ||
+		return 1
+	# Kick 250 wanted, 1000 - 800 = 200 left.
+	sync_is 1000 800 200 || return 1
+	ring_is "$D0" rx 800 24 explicit || return 1
+	shows 800 24 || return 1
 	before=$(sync_vals) || return 1
 	for w in "budget_usecs 700" "budget_usecs 10001" "budget_usecs -1" \
 		 "budget_usecs x" "host_rx_usecs 1001" "host_rx_frames 0" \
@@ -86,44 +177,42 @@ knobs() {
 		return 1
 	ring_is "$D0" rx 800 24 explicit
 }
-check "bad writes (budget < host RX, > 10000, not a number, frames 0/257, read-only files) rejected, nothing changes" knobs
+check "host_rx_frames 24, host_rx_usecs 800 through sysfs: host RX 800/24, ethtool -c agrees; bad writes change nothing" sysfs_rx
 
-capped() {
-	local rc=0
+dim_busy() {
+	local before after rc=0
 
-	params_save
-	caps_lower 500 48 || { params_restore; fail "could not lower the caps"; return 1; }
-	# The host is told nothing yet; the guest re-sends on a write.
-	l2 "echo 1000 > $C/budget_usecs" || rc=1
-	# RX 800 -> 500, kick min(300, 1000 - 500) = 300 (from 200).
-	sync_is 1000 500 300 && ring_is "$D0" rx 500 24 explicit || rc=1
-	params_restore
-	l2 "echo 1000 > $C/budget_usecs" || rc=1
-	sync_is 1000 800 200 || rc=1
+	l2 'ethtool -C eth0 adaptive-rx on' || return 1
+	before=$(sync_vals) || rc=1
+	if l2 "echo 400 > $C/host_rx_usecs" > /dev/null 2>&1; then
+		fail "host_rx_usecs accepted while adaptive RX is on"
+		rc=1
+	fi
+	after=$(sync_vals) || rc=1
+	[ "$after" = "$before" ] || fail "changed: $before -> $after" || rc=1
+	# DIM may move the ring meanwhile; off, RX_SET puts 800/24 back.
+	l2 'ethtool -C eth0 adaptive-rx off' || rc=1
 	return $rc
 }
-check "host cap 500 us: host RX 800 -> 500, guest kick allowed 200 -> 300; cap lifted: back" capped
+check "adaptive-rx on: host_rx_usecs refused, nothing changes" dim_busy
 
 zero() {
+	local s
+
 	l2 "echo 0 > $C/budget_usecs" || return 1
-	sync_is 0 0 0 || return 1
-	ring_is "$D0" rx 0 1 explicit || return 1
+	s=$(l2 "echo \$(cat $C/sync_state $C/tx_kick_usecs_allowed)") || return 1
+	echo "budget 0: state, allowed: $s"
+	[ "$s" = "off 0" ] || fail "want off 0" || return 1
+	# Nothing sent: the host keeps what the standard commands set.
+	ring_is "$D0" rx 800 24 explicit || return 1
+	if l2 "echo 100 > $C/host_rx_usecs" > /dev/null 2>&1; then
+		fail "host_rx_usecs accepted without a budget"
+		return 1
+	fi
 	l2 "echo 1000 > $C/budget_usecs" || return 1
 	sync_is 1000 800 200
 }
-check "budget 0: host RX off (0 us, 1 frame), kick allowed 0; budget 1000 again: back" zero
-
-ethtool_rx() {
-	l2 'ethtool -C eth0 rx-usecs 500 rx-frames 16' || return 1
-	sync_is 1000 500 300 || return 1
-	ring_is "$D0" rx 500 16 explicit || return 1
-	if l2 'ethtool -C eth0 rx-usecs 1500' > /dev/null 2>&1; then
-		fail "rx-usecs 1500 over the budget 1000 accepted"
-		return 1
-	fi
-	ring_is "$D0" rx 500 16 explicit
-}
-check "ethtool -C rx-usecs 500 rx-frames 16: proposed and applied (kick 300); 1500 > budget refused" ethtool_rx
+check "budget 0: no command, state off, host RX as set, host_rx_usecs refused; budget 1000 again: synced" zero
 
 once() {
 	local n
