@@ -35,10 +35,10 @@ take_over() {
 eth0_synced() {
 	local s
 
-	s=$(l2 "cat $C/sync_state") || return 1
+	s=$(l2 "echo 1000 > $C/budget_usecs && cat $C/sync_state") || return 1
 	[ "$s" = synced ] || fail "eth0 sync_state $s, want synced"
 }
-check "eth0 synced (our virtio_net)" eth0_synced
+check "eth0 synced (our virtio_net, budget 1000)" eth0_synced
 # Not in check: DEV must outlive it.
 if take_over > "$L2_DIR/take_over.log" 2>&1; then
 	sed 's/^/# /' "$L2_DIR/take_over.log"

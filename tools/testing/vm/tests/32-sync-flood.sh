@@ -4,10 +4,10 @@
 # The sync command (issue 5) under load: a small-packet UDP flood from
 # the test host into a guest whose host RX delay was set from inside the
 # guest (budget and host_rx_* in sysfs, carried by the relay QEMU to our
-# vhost_net). In the same boot, with the budget at 0 (host RX coalescing
-# off) and then set: the guest takes fewer RX interrupts per packet, the
-# host's RX ring shows the guest's rate gate and held signals, and no
-# packet is lost that was not lost without coalescing.
+# vhost_net). In the same boot, with host_rx_usecs at 0 (host RX
+# coalescing off) and then set: the guest takes fewer RX interrupts per
+# packet, the host's RX ring shows the guest's rate gate and held
+# signals, and no packet is lost that was not lost without coalescing.
 #
 # Emulation scaling: the nested guest runs ~100x slower than hardware.
 # From about 1,500 pps up it is saturated and its NAPI already takes one
@@ -41,12 +41,12 @@ params_save
 echo $USECS > "$P/coalesce_max_usecs"
 sync_guest_up
 
-# budget_set BUDGET: the guest's proposal, scaled gate, host RX USECS/32
-# when the budget allows it (0: off on both sides).
-budget_set() {
+# rx_set RX_USECS: the guest's proposal, budget USECS, scaled gate, host
+# RX RX_USECS/32 (0: off).
+rx_set() {
 	l2 "cd $C && echo 300 > rate_threshold && echo 250 > rate_interval_ms &&
-	    echo 0 > tx_kick_usecs && echo $1 > budget_usecs &&
-	    if [ $1 -gt 0 ]; then echo $USECS > host_rx_usecs && echo 32 > host_rx_frames; fi"
+	    echo 0 > tx_kick_usecs && echo $USECS > budget_usecs &&
+	    echo $1 > host_rx_usecs && echo 32 > host_rx_frames"
 }
 
 guest_rx_irqs() {
@@ -76,19 +76,19 @@ flood() {
 }
 
 synced_off() {
-	budget_set 0 || return 1
+	rx_set 0 || return 1
 	[ "$(l2 "cat $C/sync_state")" = synced ] || fail "sync_state not synced"
 	ring_is "$D0" rx 0 1 explicit 300 250
 }
-check "budget 0: host RX off (0 us, 1 frame), gate 300 pps / 250 ms carried" synced_off
+check "host_rx_usecs 0: host RX off (0 us, 1 frame), gate 300 pps / 250 ms carried" synced_off
 flood off
 
 synced_on() {
-	budget_set $USECS || return 1
+	rx_set $USECS || return 1
 	[ "$(l2 "cat $C/sync_state")" = synced ] || fail "sync_state not synced"
 	ring_is "$D0" rx $USECS 32 explicit 300 250
 }
-check "budget $USECS: host RX $USECS us / 32 frames, gate 300 pps / 250 ms carried" synced_on
+check "host_rx_usecs $USECS: host RX $USECS us / 32 frames, gate 300 pps / 250 ms carried" synced_on
 flood on
 
 read -r r0 l0 i0 d0 < "$L2_DIR/off.res"
@@ -106,7 +106,7 @@ held() {
 	[ "${d0:-1}" -eq 0 ] || fail "off: $d0 signals held"
 	[ "${d1:-0}" -gt 0 ] || fail "on: no signal held"
 }
-check "host RX ring held signals only with the budget set (off $d0, on $d1; gate active mid-run)" held
+check "host RX ring held signals only with host_rx_usecs set (off $d0, on $d1; gate active mid-run)" held
 
 fewer_irqs() {
 	local a b
