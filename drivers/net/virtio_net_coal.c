@@ -28,13 +28,11 @@ static const struct ncoal_limits virtnet_coal_limits = {
 /**
  * virtnet_coal_init - initialise the kick coalescing state of a device
  * @vc: the state, in the device's private data
- * @kick: the driver's kick of a send queue, called with its TX lock held
  *
  * Sets the shipped defaults.  Call once, before the first
  * virtnet_coal_txq_init().
  */
-void virtnet_coal_init(struct virtnet_coal *vc,
-		       void (*kick)(struct virtnet_coal_txq *q))
+void virtnet_coal_init(struct virtnet_coal *vc)
 {
 	vc->params = (struct ncoal_params) {
 		.usecs = VIRTNET_COAL_TX_KICK_USECS,
@@ -44,7 +42,6 @@ void virtnet_coal_init(struct virtnet_coal *vc,
 	};
 	mutex_init(&vc->lock);
 	INIT_LIST_HEAD(&vc->txqs);
-	vc->kick = kick;
 	virtnet_coal_sync_init(vc, NULL);
 }
 
@@ -56,7 +53,7 @@ static enum hrtimer_restart virtnet_coal_timer(struct hrtimer *timer)
 
 	__netif_tx_lock(q->txq, smp_processor_id());
 	if (ncoal_timer_expired(&q->nc))
-		q->vc->kick(q);
+		virtnet_coal_kick(q);
 	__netif_tx_unlock(q->txq);
 
 	return HRTIMER_NORESTART;
@@ -168,7 +165,7 @@ void virtnet_coal_txq_flush(struct virtnet_coal_txq *q)
 {
 	__netif_tx_lock_bh(q->txq);
 	if (ncoal_flush(&q->nc))
-		q->vc->kick(q);
+		virtnet_coal_kick(q);
 	__netif_tx_unlock_bh(q->txq);
 }
 
@@ -225,7 +222,7 @@ void virtnet_coal_apply(struct virtnet_coal *vc)
 	list_for_each_entry(q, &vc->txqs, node) {
 		__netif_tx_lock_bh(q->txq);
 		if (ncoal_set_params(&q->nc, &eff))
-			vc->kick(q);
+			virtnet_coal_kick(q);
 		__netif_tx_unlock_bh(q->txq);
 	}
 }

@@ -69,7 +69,6 @@ struct virtnet_coal_txq;
  * @params: parameters of every send queue
  * @lock: protects @params and @txqs
  * @txqs: the send queues' &struct virtnet_coal_txq, in queue order
- * @kick: the driver's kick of a send queue; called with its TX lock held
  * @sysfs_group: the device's virtio_coalesce group, see
  *	virtnet_coal_sysfs_group()
  * @sync: synchronisation with the device, see virtio_net_coal_sync.h;
@@ -79,7 +78,6 @@ struct virtnet_coal {
 	struct ncoal_params params;
 	struct mutex lock;	/* protects params and txqs */
 	struct list_head txqs;
-	void (*kick)(struct virtnet_coal_txq *q);
 	struct attribute_group sysfs_group;
 	struct virtnet_coal_sync sync;
 };
@@ -107,9 +105,11 @@ struct virtnet_coal_txq {
 	u64 forced;
 };
 
+/* virtio_net.c: the driver's kick of a send queue, with its TX lock held */
+void virtnet_coal_kick(struct virtnet_coal_txq *q);
+
 /* virtio_net_coal.c: the data path and the life cycle */
-void virtnet_coal_init(struct virtnet_coal *vc,
-		       void (*kick)(struct virtnet_coal_txq *q));
+void virtnet_coal_init(struct virtnet_coal *vc);
 void virtnet_coal_txq_init(struct virtnet_coal *vc, struct virtnet_coal_txq *q,
 			   struct netdev_queue *txq, u32 index);
 void virtnet_coal_txq_destroy(struct virtnet_coal_txq *q);
