@@ -517,9 +517,13 @@ static enum hrtimer_restart vnc_timer_fn(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
-/* Back to the module parameters, nothing held, counters at zero. */
+/*
+ * Back to the module parameters, nothing held, counters at zero, the
+ * policy starting over (its work is not pending: see the callers).
+ */
 static void vnc_forget(struct vhost_net_coal *c)
 {
+	struct ncoal_dim_params dp;
 	struct ncoal_params p;
 
 	c->has_explicit = false;
@@ -529,6 +533,9 @@ static void vnc_forget(struct vhost_net_coal *c)
 	c->gen = atomic_read(&vnc_gen);
 	vnc_defaults(c->index, &p);
 	ncoal_init(&c->eng, &p, ktime_get_ns());
+	vnc_policy(c, &dp);
+	ncoal_dim_init(&c->dim, c->index ? NCOAL_DIM_TX : NCOAL_DIM_RX, &dp,
+		       &c->eng);
 }
 
 /**
@@ -542,14 +549,9 @@ static void vnc_forget(struct vhost_net_coal *c)
 void vhost_net_coal_init(struct vhost_net_coal *c, struct vhost_virtqueue *vq,
 			 unsigned int index)
 {
-	struct ncoal_dim_params dp;
-
 	c->vq = vq;
 	c->index = index;
 	vnc_forget(c);
-	vnc_policy(c, &dp);
-	ncoal_dim_init(&c->dim, index ? NCOAL_DIM_TX : NCOAL_DIM_RX, &dp,
-		       &c->eng);
 	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	c->timer.function = vnc_timer_fn;
 	vhost_work_init(&c->work, vnc_work);
@@ -585,16 +587,11 @@ void vhost_net_coal_stop(struct vhost_net_coal *c)
  */
 void vhost_net_coal_reset(struct vhost_net_coal *c)
 {
-	struct ncoal_dim_params dp;
-
 	/* Not under the mutex: it waits for net_dim()'s (empty) work. */
 	ncoal_dim_destroy(&c->dim);
 	mutex_lock(&c->vq->mutex);
 	hrtimer_cancel(&c->timer);
 	vnc_forget(c);
-	vnc_policy(c, &dp);
-	ncoal_dim_init(&c->dim, c->index ? NCOAL_DIM_TX : NCOAL_DIM_RX, &dp,
-		       &c->eng);
 	mutex_unlock(&c->vq->mutex);
 }
 
