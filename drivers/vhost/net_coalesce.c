@@ -27,11 +27,11 @@
 #include "net_coalesce_trace.h"
 
 /* Hard limits of the parameters themselves (not admin tunable). */
-#define VNC_USECS_LIMIT		1000000U	/* 1 s */
-#define VNC_FRAMES_LIMIT	4096U
-#define VNC_RATE_LIMIT		100000000U	/* 100 Mpps */
-#define VNC_INTERVAL_MIN_MS	10U
-#define VNC_INTERVAL_MAX_MS	60000U
+#define VHOST_NET_COAL_USECS_LIMIT		1000000U	/* 1 s */
+#define VHOST_NET_COAL_FRAMES_LIMIT	4096U
+#define VHOST_NET_COAL_RATE_LIMIT		100000000U	/* 100 Mpps */
+#define VHOST_NET_COAL_INTERVAL_MIN_MS	10U
+#define VHOST_NET_COAL_INTERVAL_MAX_MS	60000U
 
 /*
  * Module parameters.  The first six are the defaults of rings without an
@@ -61,33 +61,33 @@ static unsigned int coalesce_gap_usecs;
  * line are stored as they come and checked as a set by
  * vhost_net_coal_module_init(), so their order does not matter.
  */
-static bool vnc_params_live;
+static bool vhost_net_coal_params_live;
 
 /* Bumped on every parameter write; rings reload when it moves. */
-static atomic_t vnc_gen = ATOMIC_INIT(0);
+static atomic_t vhost_net_coal_gen = ATOMIC_INIT(0);
 
-static struct dentry *vnc_debugfs_root;
-static atomic_t vnc_dev_ids = ATOMIC_INIT(0);
+static struct dentry *vhost_net_coal_debugfs_root;
+static atomic_t vhost_net_coal_dev_ids = ATOMIC_INIT(0);
 
 /* Every ring of every open device, for parameter writes to reach them. */
-static DEFINE_MUTEX(vnc_rings_lock);
-static LIST_HEAD(vnc_rings);
+static DEFINE_MUTEX(vhost_net_coal_rings_lock);
+static LIST_HEAD(vhost_net_coal_rings);
 
-static bool vnc_usecs_ok(unsigned int usecs, unsigned int min,
-			 unsigned int max)
+static bool vhost_net_coal_usecs_ok(unsigned int usecs, unsigned int min,
+				    unsigned int max)
 {
 	return !usecs || (usecs >= min && usecs <= max);
 }
 
 /* Every module parameter, to check a set of values at once. */
-struct vnc_knobs {
+struct vhost_net_coal_knobs {
 	unsigned int rx_usecs, rx_frames, tx_usecs, tx_frames;
 	unsigned int rate_threshold, rate_interval_ms;
 	unsigned int max_usecs, min_usecs, max_frames;
 	unsigned int mode, gap_usecs;
 };
 
-static void vnc_knobs_read(struct vnc_knobs *k)
+static void vhost_net_coal_knobs_read(struct vhost_net_coal_knobs *k)
 {
 	k->rx_usecs = rx_coalesce_usecs;
 	k->rx_frames = rx_max_coalesced_frames;
@@ -103,26 +103,27 @@ static void vnc_knobs_read(struct vnc_knobs *k)
 }
 
 /* -EINVAL for a value no setting allows, -ERANGE for one out of bounds. */
-static int vnc_knobs_check(const struct vnc_knobs *k)
+static int vhost_net_coal_knobs_check(const struct vhost_net_coal_knobs *k)
 {
 	if (!k->rx_frames || !k->tx_frames || !k->rate_interval_ms ||
 	    !k->min_usecs || !k->max_frames || k->mode >= NCOAL_MODE_NUM)
 		return -EINVAL;
-	if (k->rate_threshold > VNC_RATE_LIMIT ||
-	    k->rate_interval_ms < VNC_INTERVAL_MIN_MS ||
-	    k->rate_interval_ms > VNC_INTERVAL_MAX_MS ||
-	    k->max_usecs > VNC_USECS_LIMIT || k->min_usecs > k->max_usecs ||
-	    k->max_frames > VNC_FRAMES_LIMIT)
+	if (k->rate_threshold > VHOST_NET_COAL_RATE_LIMIT ||
+	    k->rate_interval_ms < VHOST_NET_COAL_INTERVAL_MIN_MS ||
+	    k->rate_interval_ms > VHOST_NET_COAL_INTERVAL_MAX_MS ||
+	    k->max_usecs > VHOST_NET_COAL_USECS_LIMIT || k->min_usecs > k->max_usecs ||
+	    k->max_frames > VHOST_NET_COAL_FRAMES_LIMIT)
 		return -ERANGE;
-	if (!vnc_usecs_ok(k->rx_usecs, k->min_usecs, k->max_usecs) ||
-	    !vnc_usecs_ok(k->tx_usecs, k->min_usecs, k->max_usecs) ||
+	if (!vhost_net_coal_usecs_ok(k->rx_usecs, k->min_usecs, k->max_usecs) ||
+	    !vhost_net_coal_usecs_ok(k->tx_usecs, k->min_usecs, k->max_usecs) ||
 	    k->rx_frames > k->max_frames || k->tx_frames > k->max_frames ||
-	    !vnc_usecs_ok(k->gap_usecs, k->min_usecs, k->max_usecs))
+	    !vhost_net_coal_usecs_ok(k->gap_usecs, k->min_usecs, k->max_usecs))
 		return -ERANGE;
 	return 0;
 }
 
-static unsigned int *vnc_knob(struct vnc_knobs *k, const unsigned int *p)
+static unsigned int *vhost_net_coal_knob(struct vhost_net_coal_knobs *k,
+					 const unsigned int *p)
 {
 	if (p == &rx_coalesce_usecs)
 		return &k->rx_usecs;
@@ -152,18 +153,19 @@ static unsigned int *vnc_knob(struct vnc_knobs *k, const unsigned int *p)
  * hold.  Called with the module's parameter lock held (sysfs), so the
  * other values cannot change meanwhile.
  */
-static int vnc_param_check(const unsigned int *p, unsigned int v)
+static int vhost_net_coal_param_check(const unsigned int *p, unsigned int v)
 {
-	struct vnc_knobs k;
+	struct vhost_net_coal_knobs k;
 
-	vnc_knobs_read(&k);
-	*vnc_knob(&k, p) = v;
-	return vnc_knobs_check(&k);
+	vhost_net_coal_knobs_read(&k);
+	*vhost_net_coal_knob(&k, p) = v;
+	return vhost_net_coal_knobs_check(&k);
 }
 
-static void vnc_apply_all(void);
+static void vhost_net_coal_apply_all(void);
 
-static int vnc_param_set(const char *val, const struct kernel_param *kp)
+static int vhost_net_coal_param_set(const char *val,
+				    const struct kernel_param *kp)
 {
 	unsigned int *p = kp->arg;
 	unsigned int v;
@@ -172,66 +174,70 @@ static int vnc_param_set(const char *val, const struct kernel_param *kp)
 	ret = kstrtouint(val, 0, &v);
 	if (ret)
 		return ret;
-	if (vnc_params_live) {
-		ret = vnc_param_check(p, v);
+	if (vhost_net_coal_params_live) {
+		ret = vhost_net_coal_param_check(p, v);
 		if (ret)
 			return ret;
 	}
 	WRITE_ONCE(*p, v);
 	/* Full barrier: a ring that sees the new generation sees @v. */
-	atomic_inc_return(&vnc_gen);
-	if (vnc_params_live)
-		vnc_apply_all();
+	atomic_inc_return(&vhost_net_coal_gen);
+	if (vhost_net_coal_params_live)
+		vhost_net_coal_apply_all();
 	return 0;
 }
 
-static const struct kernel_param_ops vnc_param_ops = {
-	.set = vnc_param_set,
+static const struct kernel_param_ops vhost_net_coal_param_ops = {
+	.set = vhost_net_coal_param_set,
 	.get = param_get_uint,
 };
 
-module_param_cb(rx_coalesce_usecs, &vnc_param_ops, &rx_coalesce_usecs, 0644);
+module_param_cb(rx_coalesce_usecs, &vhost_net_coal_param_ops,
+		&rx_coalesce_usecs, 0644);
 MODULE_PARM_DESC(rx_coalesce_usecs,
 		 "Default max delay of an RX (guest receive) interrupt, us; 0: off (default 500)");
-module_param_cb(rx_max_coalesced_frames, &vnc_param_ops,
+module_param_cb(rx_max_coalesced_frames, &vhost_net_coal_param_ops,
 		&rx_max_coalesced_frames, 0644);
 MODULE_PARM_DESC(rx_max_coalesced_frames,
 		 "Default RX buffers pending before the interrupt is sent at once (default 64)");
-module_param_cb(tx_coalesce_usecs, &vnc_param_ops, &tx_coalesce_usecs, 0644);
+module_param_cb(tx_coalesce_usecs, &vhost_net_coal_param_ops,
+		&tx_coalesce_usecs, 0644);
 MODULE_PARM_DESC(tx_coalesce_usecs,
 		 "Default max delay of a TX completion interrupt, us; 0: off (default 500)");
-module_param_cb(tx_max_coalesced_frames, &vnc_param_ops,
+module_param_cb(tx_max_coalesced_frames, &vhost_net_coal_param_ops,
 		&tx_max_coalesced_frames, 0644);
 MODULE_PARM_DESC(tx_max_coalesced_frames,
 		 "Default TX completions pending before the interrupt is sent at once (default 64)");
-module_param_cb(coalesce_rate_threshold, &vnc_param_ops,
+module_param_cb(coalesce_rate_threshold, &vhost_net_coal_param_ops,
 		&coalesce_rate_threshold, 0644);
 MODULE_PARM_DESC(coalesce_rate_threshold,
 		 "Default packet rate (pps) at or above which a ring coalesces; 0: always (default 10000)");
-module_param_cb(coalesce_rate_interval_ms, &vnc_param_ops,
+module_param_cb(coalesce_rate_interval_ms, &vhost_net_coal_param_ops,
 		&coalesce_rate_interval_ms, 0644);
 MODULE_PARM_DESC(coalesce_rate_interval_ms,
 		 "Default rate sampling interval, ms, 10-60000 (default 1000)");
-module_param_cb(coalesce_max_usecs, &vnc_param_ops, &coalesce_max_usecs, 0644);
+module_param_cb(coalesce_max_usecs, &vhost_net_coal_param_ops,
+		&coalesce_max_usecs, 0644);
 MODULE_PARM_DESC(coalesce_max_usecs,
 		 "Cap on any delay a VMM or guest asks for, us (default 2000)");
-module_param_cb(coalesce_min_usecs, &vnc_param_ops, &coalesce_min_usecs, 0644);
+module_param_cb(coalesce_min_usecs, &vhost_net_coal_param_ops,
+		&coalesce_min_usecs, 0644);
 MODULE_PARM_DESC(coalesce_min_usecs,
 		 "Smallest non-zero delay accepted, us: bounds the timer rate (default 10)");
-module_param_cb(coalesce_max_frames, &vnc_param_ops, &coalesce_max_frames,
-		0644);
+module_param_cb(coalesce_max_frames, &vhost_net_coal_param_ops,
+		&coalesce_max_frames, 0644);
 MODULE_PARM_DESC(coalesce_max_frames,
 		 "Cap on any frame bound a VMM or guest asks for (default 1024)");
-module_param_cb(coalesce_mode, &vnc_param_ops, &coalesce_mode, 0644);
+module_param_cb(coalesce_mode, &vhost_net_coal_param_ops, &coalesce_mode, 0644);
 MODULE_PARM_DESC(coalesce_mode,
 		 "Default policy: 0 off, 1 fixed (hold for the full delay), 2 adaptive (net_dim picks the hold, the delay and frames its bound) (default 1)");
-module_param_cb(coalesce_gap_usecs, &vnc_param_ops, &coalesce_gap_usecs,
-		0644);
+module_param_cb(coalesce_gap_usecs, &vhost_net_coal_param_ops,
+		&coalesce_gap_usecs, 0644);
 MODULE_PARM_DESC(coalesce_gap_usecs,
 		 "End-of-burst gap, us: held signals go once no new buffer came for this long; 0: off, else within the usecs caps (default 0)");
 
 /* The module parameters that apply to ring @index. */
-static void vnc_defaults(unsigned int index, struct ncoal_params *p)
+static void vhost_net_coal_defaults(unsigned int index, struct ncoal_params *p)
 {
 	bool rx = index == 0;	/* VHOST_NET_VQ_RX */
 
@@ -249,7 +255,7 @@ static void vnc_defaults(unsigned int index, struct ncoal_params *p)
  * An explicit setting was valid when it was made; the caps may have been
  * lowered since, so they are applied again whenever a ring reloads.
  */
-static void vnc_clamp(struct ncoal_params *p)
+static void vhost_net_coal_clamp(struct ncoal_params *p)
 {
 	unsigned int max = READ_ONCE(coalesce_max_usecs);
 	unsigned int min = READ_ONCE(coalesce_min_usecs);
@@ -266,20 +272,20 @@ static void vnc_clamp(struct ncoal_params *p)
  * most of its ring used.  Caller holds vq->mutex (vq->num is fixed while
  * the ring has a backend; vhost_net_coal_restart() applies a new one).
  */
-static void vnc_effective(const struct vhost_net_coal *c,
-			  struct ncoal_params *p)
+static void vhost_net_coal_effective(const struct vhost_net_coal *c,
+				     struct ncoal_params *p)
 {
 	if (c->has_explicit)
 		*p = c->explicit;
 	else
-		vnc_defaults(c->index, p);
-	vnc_clamp(p);
+		vhost_net_coal_defaults(c->index, p);
+	vhost_net_coal_clamp(p);
 	if (vhost_vq_get_backend(c->vq))
 		p->max_frames = min(p->max_frames, max(c->vq->num / 2, 1U));
 }
 
 /* Caller holds vq->mutex and runs in the worker. */
-static void vnc_send(struct vhost_net_coal *c)
+static void vhost_net_coal_send(struct vhost_net_coal *c)
 {
 	vhost_signal(c->vq->dev, c->vq);
 }
@@ -289,8 +295,8 @@ static void vnc_send(struct vhost_net_coal *c)
  * this ring last looked.  Returns true if held signals must go now.
  */
 /* The policy that applies to the ring: its explicit mode or the default. */
-static void vnc_policy(const struct vhost_net_coal *c,
-		       struct ncoal_dim_params *dp)
+static void vhost_net_coal_policy(const struct vhost_net_coal *c,
+				  struct ncoal_dim_params *dp)
 {
 	bool adaptive = c->has_explicit ? c->explicit_adaptive :
 			READ_ONCE(coalesce_mode) == NCOAL_MODE_ADAPTIVE;
@@ -311,15 +317,15 @@ static void vnc_policy(const struct vhost_net_coal *c,
  * Apply the parameters and the policy in effect.  Returns true if held
  * signals must go now (counted in flushes).
  */
-static bool vnc_apply(struct vhost_net_coal *c)
+static bool vhost_net_coal_apply(struct vhost_net_coal *c)
 {
 	struct ncoal_dim_params dp;
 	struct ncoal_params p;
 	bool flush;
 
-	c->gen = atomic_read_acquire(&vnc_gen);
-	vnc_effective(c, &p);
-	vnc_policy(c, &dp);
+	c->gen = atomic_read_acquire(&vhost_net_coal_gen);
+	vhost_net_coal_effective(c, &p);
+	vhost_net_coal_policy(c, &dp);
 	flush = ncoal_set_params(&c->eng, &p);
 	flush |= ncoal_dim_set_params(&c->dim, &c->eng, &dp);
 	if (flush)
@@ -327,11 +333,11 @@ static bool vnc_apply(struct vhost_net_coal *c)
 	return flush;
 }
 
-static bool vnc_reload(struct vhost_net_coal *c)
+static bool vhost_net_coal_reload(struct vhost_net_coal *c)
 {
-	if (likely(atomic_read_acquire(&vnc_gen) == c->gen))
+	if (likely(atomic_read_acquire(&vhost_net_coal_gen) == c->gen))
 		return false;
-	return vnc_apply(c);
+	return vhost_net_coal_apply(c);
 }
 
 /*
@@ -340,7 +346,7 @@ static bool vnc_reload(struct vhost_net_coal *c)
  * negotiated VIRTIO_F_NOTIFY_ON_EMPTY and the device used every buffer
  * it was given.
  */
-static bool vnc_urgent(const struct vhost_net_coal *c)
+static bool vhost_net_coal_urgent(const struct vhost_net_coal *c)
 {
 	struct vhost_virtqueue *vq = c->vq;
 
@@ -351,7 +357,8 @@ static bool vnc_urgent(const struct vhost_net_coal *c)
 }
 
 /* Send what is held now, from the caller's context. */
-static void vnc_flush(struct vhost_net_coal *c, enum vnc_flush_why why)
+static void vhost_net_coal_flush_held(struct vhost_net_coal *c,
+				      enum vhost_net_coal_flush_why why)
 {
 	bool force = c->force;
 
@@ -360,10 +367,10 @@ static void vnc_flush(struct vhost_net_coal *c, enum vnc_flush_why why)
 	if (ncoal_flush(&c->eng)) {
 		c->flushes++;
 		trace_vhost_net_coal_flush(c->id, c->index, why);
-		vnc_send(c);
+		vhost_net_coal_send(c);
 	}
 	if (force)
-		vnc_send(c);
+		vhost_net_coal_send(c);
 }
 
 /**
@@ -391,8 +398,8 @@ void vhost_net_coal_signal(struct vhost_net_coal *c,
 		bytes += vhost32_to_cpu(c->vq, heads[i].len);
 	if (!bytes)
 		bytes = frames;
-	if (vnc_reload(c))
-		vnc_send(c);
+	if (vhost_net_coal_reload(c))
+		vhost_net_coal_send(c);
 	switch (ncoal_dim_due(&c->dim, &c->eng, ktime_get_ns(), frames,
 			      bytes)) {
 	case NCOAL_SEND:
@@ -400,13 +407,13 @@ void vhost_net_coal_signal(struct vhost_net_coal *c,
 			trace_vhost_net_coal_flush(c->id, c->index,
 						   ncoal_state(&c->eng) ==
 						   NCOAL_STATE_ACTIVE ?
-						   VNC_FLUSH_FRAMES :
-						   VNC_FLUSH_GATE);
-		vnc_send(c);
+						   VHOST_NET_COAL_FLUSH_FRAMES :
+						   VHOST_NET_COAL_FLUSH_GATE);
+		vhost_net_coal_send(c);
 		break;
 	case NCOAL_ARM:
-		if (vnc_urgent(c)) {
-			vnc_flush(c, VNC_FLUSH_EMPTY);
+		if (vhost_net_coal_urgent(c)) {
+			vhost_net_coal_flush_held(c, VHOST_NET_COAL_FLUSH_EMPTY);
 			break;
 		}
 		/* Always: the engine counts on the timer once it said so. */
@@ -416,8 +423,8 @@ void vhost_net_coal_signal(struct vhost_net_coal *c,
 					 ncoal_delay_ns(&c->eng));
 		break;
 	case NCOAL_HOLD:
-		if (vnc_urgent(c))
-			vnc_flush(c, VNC_FLUSH_EMPTY);
+		if (vhost_net_coal_urgent(c))
+			vhost_net_coal_flush_held(c, VHOST_NET_COAL_FLUSH_EMPTY);
 		break;
 	}
 	if (old != ncoal_state(&c->eng))
@@ -437,7 +444,7 @@ void vhost_net_coal_signal(struct vhost_net_coal *c,
  */
 void vhost_net_coal_flush(struct vhost_net_coal *c)
 {
-	vnc_flush(c, VNC_FLUSH_STARVED);
+	vhost_net_coal_flush_held(c, VHOST_NET_COAL_FLUSH_STARVED);
 }
 
 /**
@@ -453,11 +460,11 @@ void vhost_net_coal_flush(struct vhost_net_coal *c)
  */
 void vhost_net_coal_restart(struct vhost_net_coal *c)
 {
-	vnc_flush(c, VNC_FLUSH_BACKEND);
-	vnc_apply(c);	/* nothing is held now: nothing to send */
+	vhost_net_coal_flush_held(c, VHOST_NET_COAL_FLUSH_BACKEND);
+	vhost_net_coal_apply(c);	/* nothing is held now: nothing to send */
 }
 
-static void vnc_work(struct vhost_work *work)
+static void vhost_net_coal_work(struct vhost_work *work)
 {
 	struct vhost_net_coal *c = container_of(work, struct vhost_net_coal,
 						work);
@@ -467,15 +474,15 @@ static void vnc_work(struct vhost_work *work)
 	act = ncoal_timer_expired_at(&c->eng, ktime_get_ns());
 	trace_vhost_net_coal_fire(c->id, c->index, act == NCOAL_SEND);
 	if (act == NCOAL_SEND)
-		vnc_send(c);
+		vhost_net_coal_send(c);
 	else if (act == NCOAL_ARM)	/* a gap: more came since it was armed */
 		hrtimer_start(&c->timer, ns_to_ktime(ncoal_delay_ns(&c->eng)),
 			      HRTIMER_MODE_REL);
-	if (vnc_reload(c))
-		vnc_send(c);
+	if (vhost_net_coal_reload(c))
+		vhost_net_coal_send(c);
 	if (c->force) {
 		c->force = false;
-		vnc_send(c);
+		vhost_net_coal_send(c);
 	}
 	mutex_unlock(&c->vq->mutex);
 }
@@ -485,26 +492,26 @@ static void vnc_work(struct vhost_work *work)
  * a lowered cap must not leave a signal held for the old, longer delay.
  * What a ring holds then goes out from its worker (this writer may not
  * own the guest's memory).  Lock order: the module's parameter lock,
- * vnc_rings_lock, vq->mutex.
+ * vhost_net_coal_rings_lock, vq->mutex.
  */
-static void vnc_apply_all(void)
+static void vhost_net_coal_apply_all(void)
 {
 	struct vhost_net_coal *c;
 
-	mutex_lock(&vnc_rings_lock);
-	list_for_each_entry(c, &vnc_rings, node) {
+	mutex_lock(&vhost_net_coal_rings_lock);
+	list_for_each_entry(c, &vhost_net_coal_rings, node) {
 		mutex_lock(&c->vq->mutex);
-		if (vnc_reload(c)) {
+		if (vhost_net_coal_reload(c)) {
 			hrtimer_cancel(&c->timer);
 			c->force = true;
 			vhost_vq_work_queue(c->vq, &c->work);
 		}
 		mutex_unlock(&c->vq->mutex);
 	}
-	mutex_unlock(&vnc_rings_lock);
+	mutex_unlock(&vhost_net_coal_rings_lock);
 }
 
-static enum hrtimer_restart vnc_timer_fn(struct hrtimer *t)
+static enum hrtimer_restart vhost_net_coal_timer_fn(struct hrtimer *t)
 {
 	struct vhost_net_coal *c = container_of(t, struct vhost_net_coal,
 						timer);
@@ -521,7 +528,7 @@ static enum hrtimer_restart vnc_timer_fn(struct hrtimer *t)
  * Back to the module parameters, nothing held, counters at zero, the
  * policy starting over (its work is not pending: see the callers).
  */
-static void vnc_forget(struct vhost_net_coal *c)
+static void vhost_net_coal_forget(struct vhost_net_coal *c)
 {
 	struct ncoal_dim_params dp;
 	struct ncoal_params p;
@@ -530,10 +537,10 @@ static void vnc_forget(struct vhost_net_coal *c)
 	c->explicit_adaptive = false;
 	c->force = false;
 	c->flushes = 0;
-	c->gen = atomic_read(&vnc_gen);
-	vnc_defaults(c->index, &p);
+	c->gen = atomic_read(&vhost_net_coal_gen);
+	vhost_net_coal_defaults(c->index, &p);
 	ncoal_init(&c->eng, &p, ktime_get_ns());
-	vnc_policy(c, &dp);
+	vhost_net_coal_policy(c, &dp);
 	ncoal_dim_init(&c->dim, c->index ? NCOAL_DIM_TX : NCOAL_DIM_RX, &dp,
 		       &c->eng);
 }
@@ -551,10 +558,10 @@ void vhost_net_coal_init(struct vhost_net_coal *c, struct vhost_virtqueue *vq,
 {
 	c->vq = vq;
 	c->index = index;
-	vnc_forget(c);
+	vhost_net_coal_forget(c);
 	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	c->timer.function = vnc_timer_fn;
-	vhost_work_init(&c->work, vnc_work);
+	c->timer.function = vhost_net_coal_timer_fn;
+	vhost_work_init(&c->work, vhost_net_coal_work);
 }
 
 /**
@@ -571,7 +578,7 @@ void vhost_net_coal_stop(struct vhost_net_coal *c)
 	hrtimer_cancel(&c->timer);
 	if (ncoal_flush(&c->eng)) {
 		c->flushes++;
-		trace_vhost_net_coal_flush(c->id, c->index, VNC_FLUSH_STOP);
+		trace_vhost_net_coal_flush(c->id, c->index, VHOST_NET_COAL_FLUSH_STOP);
 		c->force = true;
 		vhost_vq_work_queue(c->vq, &c->work);
 	}
@@ -591,18 +598,18 @@ void vhost_net_coal_reset(struct vhost_net_coal *c)
 	ncoal_dim_destroy(&c->dim);
 	mutex_lock(&c->vq->mutex);
 	hrtimer_cancel(&c->timer);
-	vnc_forget(c);
+	vhost_net_coal_forget(c);
 	mutex_unlock(&c->vq->mutex);
 }
 
-static int vnc_validate(const struct vhost_vring_coalesce *vc)
+static int vhost_net_coal_validate(const struct vhost_vring_coalesce *vc)
 {
 	const struct ncoal_limits lim = {
 		.max_usecs = READ_ONCE(coalesce_max_usecs),
 		.max_frames = READ_ONCE(coalesce_max_frames),
-		.min_interval_ms = VNC_INTERVAL_MIN_MS,
-		.max_interval_ms = VNC_INTERVAL_MAX_MS,
-		.max_rate_threshold = VNC_RATE_LIMIT,
+		.min_interval_ms = VHOST_NET_COAL_INTERVAL_MIN_MS,
+		.max_interval_ms = VHOST_NET_COAL_INTERVAL_MAX_MS,
+		.max_rate_threshold = VHOST_NET_COAL_RATE_LIMIT,
 	};
 	const struct ncoal_params p = {
 		.usecs = vc->usecs,
@@ -612,7 +619,7 @@ static int vnc_validate(const struct vhost_vring_coalesce *vc)
 	};
 	int ret;
 
-	/* Unknown flags were refused by vnc_set(), before F_CLAMP acted. */
+	/* Unknown flags were refused by vhost_net_coal_set(), before F_CLAMP acted. */
 	if (vc->reserved[0] || vc->reserved[1])
 		return -EINVAL;
 	if (vc->flags & VHOST_VRING_COALESCE_F_DEFAULT)
@@ -626,13 +633,14 @@ static int vnc_validate(const struct vhost_vring_coalesce *vc)
 	ret = ncoal_params_validate(&p, &lim);
 	if (ret)
 		return ret;
-	if (!vnc_usecs_ok(vc->usecs, READ_ONCE(coalesce_min_usecs), lim.max_usecs))
+	if (!vhost_net_coal_usecs_ok(vc->usecs, READ_ONCE(coalesce_min_usecs),
+				     lim.max_usecs))
 		return -ERANGE;
 	return 0;
 }
 
 /* F_CLAMP: bring values inside the caps and limits; EINVAL cases stay. */
-static void vnc_clamp_request(struct vhost_vring_coalesce *vc)
+static void vhost_net_coal_clamp_request(struct vhost_vring_coalesce *vc)
 {
 	if (!(vc->flags & VHOST_VRING_COALESCE_F_CLAMP))
 		return;
@@ -643,21 +651,22 @@ static void vnc_clamp_request(struct vhost_vring_coalesce *vc)
 	if (vc->max_frames)
 		vc->max_frames = min(vc->max_frames,
 				     READ_ONCE(coalesce_max_frames));
-	vc->rate_threshold = min(vc->rate_threshold, VNC_RATE_LIMIT);
+	vc->rate_threshold = min(vc->rate_threshold, VHOST_NET_COAL_RATE_LIMIT);
 	if (vc->rate_interval_ms)
 		vc->rate_interval_ms = clamp(vc->rate_interval_ms,
-					     VNC_INTERVAL_MIN_MS,
-					     VNC_INTERVAL_MAX_MS);
+					     VHOST_NET_COAL_INTERVAL_MIN_MS,
+					     VHOST_NET_COAL_INTERVAL_MAX_MS);
 }
 
-static long vnc_set(struct vhost_net_coal *c, struct vhost_vring_coalesce *vc)
+static long vhost_net_coal_set(struct vhost_net_coal *c,
+			       struct vhost_vring_coalesce *vc)
 {
 	int ret;
 
 	if (vc->flags & ~VHOST_VRING_COALESCE_F_ALL)
 		return -EINVAL;
-	vnc_clamp_request(vc);
-	ret = vnc_validate(vc);
+	vhost_net_coal_clamp_request(vc);
+	ret = vhost_net_coal_validate(vc);
 	if (ret)
 		return ret;
 	if (vc->flags & VHOST_VRING_COALESCE_F_DEFAULT) {
@@ -671,22 +680,22 @@ static long vnc_set(struct vhost_net_coal *c, struct vhost_vring_coalesce *vc)
 				       VHOST_VRING_COALESCE_F_ADAPTIVE;
 		c->has_explicit = true;
 	}
-	if (vnc_apply(c)) {
+	if (vhost_net_coal_apply(c)) {
 		trace_vhost_net_coal_flush(c->id, c->index,
-					   VNC_FLUSH_RECONFIGURE);
-		vnc_send(c);
+					   VHOST_NET_COAL_FLUSH_RECONFIGURE);
+		vhost_net_coal_send(c);
 	}
 	return 0;
 }
 
-static void vnc_get(const struct vhost_net_coal *c,
-		    struct vhost_vring_coalesce *vc)
+static void vhost_net_coal_get(const struct vhost_net_coal *c,
+			       struct vhost_vring_coalesce *vc)
 {
 	struct ncoal_dim_params dp;
 	struct ncoal_params p;
 
-	vnc_effective(c, &p);
-	vnc_policy(c, &dp);
+	vhost_net_coal_effective(c, &p);
+	vhost_net_coal_policy(c, &dp);
 	vc->flags = c->has_explicit ? 0 : VHOST_VRING_COALESCE_F_DEFAULT;
 	if (dp.mode == NCOAL_MODE_ADAPTIVE)
 		vc->flags |= VHOST_VRING_COALESCE_F_ADAPTIVE;
@@ -698,8 +707,8 @@ static void vnc_get(const struct vhost_net_coal *c,
 	vc->reserved[1] = 0;
 }
 
-static void vnc_stats(const struct vhost_net_coal *c,
-		      struct vhost_vring_coalesce_stats *s)
+static void vhost_net_coal_stats(const struct vhost_net_coal *c,
+				 struct vhost_vring_coalesce_stats *s)
 {
 	const struct ncoal_stats *st = ncoal_read_stats(&c->eng);
 
@@ -765,23 +774,23 @@ long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal **c,
 	rc = c[idx];
 	mutex_lock(&rc->vq->mutex);
 	/* Report, and change from, what the module parameters say now. */
-	if (vnc_reload(rc))
-		vnc_send(rc);
+	if (vhost_net_coal_reload(rc))
+		vhost_net_coal_send(rc);
 	switch (ioctl) {
 	case VHOST_NET_SET_VRING_COALESCE:
 		if (copy_from_user(&vc, argp, sizeof(vc)))
 			ret = -EFAULT;
 		else
-			ret = vnc_set(rc, &vc);
+			ret = vhost_net_coal_set(rc, &vc);
 		break;
 	case VHOST_NET_GET_VRING_COALESCE:
 		vc.index = idx;
-		vnc_get(rc, &vc);
+		vhost_net_coal_get(rc, &vc);
 		ret = copy_to_user(argp, &vc, sizeof(vc)) ? -EFAULT : 0;
 		break;
 	default:	/* VHOST_NET_GET_VRING_COALESCE_STATS */
 		st.index = idx;
-		vnc_stats(rc, &st);
+		vhost_net_coal_stats(rc, &st);
 		ret = copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 		break;
 	}
@@ -791,13 +800,13 @@ out:
 	return ret;
 }
 
-static const char * const vnc_mode_names[] = {
+static const char * const vhost_net_coal_mode_names[] = {
 	[NCOAL_MODE_OFF] = "off",
 	[NCOAL_MODE_FIXED] = "fixed",
 	[NCOAL_MODE_ADAPTIVE] = "adaptive",
 };
 
-static const char * const vnc_state_names[] = {
+static const char * const vhost_net_coal_state_names[] = {
 	[NCOAL_STATE_OFF] = "off",
 	[NCOAL_STATE_IDLE] = "idle",
 	[NCOAL_STATE_ACTIVE] = "active",
@@ -813,7 +822,7 @@ static const char * const vnc_state_names[] = {
  * the ring's last signal show in the parameters, and reach the engine
  * (state, pending) at its next one.
  */
-static int vnc_debugfs_show(struct seq_file *m, void *v)
+static int vhost_net_coal_debugfs_show(struct seq_file *m, void *v)
 {
 	struct vhost_net_coal *c = m->private;
 	struct vhost_vring_coalesce_stats st;
@@ -822,8 +831,8 @@ static int vnc_debugfs_show(struct seq_file *m, void *v)
 	u32 pending;
 
 	mutex_lock(&c->vq->mutex);
-	vnc_get(c, &vc);
-	vnc_stats(c, &st);
+	vhost_net_coal_get(c, &vc);
+	vhost_net_coal_stats(c, &st);
 	pending = ncoal_pending(&c->eng);
 	ncoal_get_profile(&c->eng, &hold);
 	mutex_unlock(&c->vq->mutex);
@@ -833,7 +842,7 @@ static int vnc_debugfs_show(struct seq_file *m, void *v)
 	seq_printf(m, "usecs: %u\nmax_frames: %u\n", vc.usecs, vc.max_frames);
 	seq_printf(m, "rate_threshold: %u\nrate_interval_ms: %u\n",
 		   vc.rate_threshold, vc.rate_interval_ms);
-	seq_printf(m, "state: %s\nrate: %u\n", vnc_state_names[st.state],
+	seq_printf(m, "state: %s\nrate: %u\n", vhost_net_coal_state_names[st.state],
 		   st.rate);
 	seq_printf(m, "packets: %llu\nsignals_due: %llu\nsignals_sent: %llu\n",
 		   st.packets, st.signals_due, st.signals_sent);
@@ -844,12 +853,12 @@ static int vnc_debugfs_show(struct seq_file *m, void *v)
 		   st.frame_flushes, st.activations);
 	seq_printf(m, "deactivations: %llu\n", st.deactivations);
 	seq_printf(m, "mode: %s\nprofile: %u\nprofile_moves: %llu\n",
-		   vnc_mode_names[st.mode], st.profile, st.profile_moves);
+		   vhost_net_coal_mode_names[st.mode], st.profile, st.profile_moves);
 	seq_printf(m, "hold_usecs: %u\nhold_frames: %u\ngap_usecs: %u\n",
 		   hold.usecs, hold.frames, hold.gap_usecs);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(vnc_debugfs);
+DEFINE_SHOW_ATTRIBUTE(vhost_net_coal_debugfs);
 
 /**
  * vhost_net_coal_dev_add() - a device was opened
@@ -864,18 +873,18 @@ void vhost_net_coal_dev_add(struct vhost_net_coal **c)
 	struct dentry *dir;
 	char name[32];
 
-	c[0]->id = atomic_inc_return(&vnc_dev_ids);
+	c[0]->id = atomic_inc_return(&vhost_net_coal_dev_ids);
 	c[1]->id = c[0]->id;
 	snprintf(name, sizeof(name), "%d-%u", task_tgid_vnr(current),
 		 c[0]->id);
-	dir = debugfs_create_dir(name, vnc_debugfs_root);
-	debugfs_create_file("rx", 0400, dir, c[0], &vnc_debugfs_fops);
-	debugfs_create_file("tx", 0400, dir, c[1], &vnc_debugfs_fops);
+	dir = debugfs_create_dir(name, vhost_net_coal_debugfs_root);
+	debugfs_create_file("rx", 0400, dir, c[0], &vhost_net_coal_debugfs_fops);
+	debugfs_create_file("tx", 0400, dir, c[1], &vhost_net_coal_debugfs_fops);
 	c[0]->debugfs = dir;
-	mutex_lock(&vnc_rings_lock);
-	list_add(&c[0]->node, &vnc_rings);
-	list_add(&c[1]->node, &vnc_rings);
-	mutex_unlock(&vnc_rings_lock);
+	mutex_lock(&vhost_net_coal_rings_lock);
+	list_add(&c[0]->node, &vhost_net_coal_rings);
+	list_add(&c[1]->node, &vhost_net_coal_rings);
+	mutex_unlock(&vhost_net_coal_rings_lock);
 }
 
 /**
@@ -887,10 +896,10 @@ void vhost_net_coal_dev_add(struct vhost_net_coal **c)
  */
 void vhost_net_coal_dev_remove(struct vhost_net_coal **c)
 {
-	mutex_lock(&vnc_rings_lock);
+	mutex_lock(&vhost_net_coal_rings_lock);
 	list_del(&c[0]->node);
 	list_del(&c[1]->node);
-	mutex_unlock(&vnc_rings_lock);
+	mutex_unlock(&vhost_net_coal_rings_lock);
 	debugfs_remove(c[0]->debugfs);
 }
 
@@ -905,18 +914,18 @@ void vhost_net_coal_dev_remove(struct vhost_net_coal **c)
  */
 int vhost_net_coal_module_init(void)
 {
-	struct vnc_knobs k;
+	struct vhost_net_coal_knobs k;
 	int ret;
 
-	vnc_knobs_read(&k);
-	ret = vnc_knobs_check(&k);
+	vhost_net_coal_knobs_read(&k);
+	ret = vhost_net_coal_knobs_check(&k);
 	if (ret) {
 		pr_err("vhost_net: coalescing module parameters out of range (%d)\n",
 		       ret);
 		return ret;
 	}
-	vnc_params_live = true;
-	vnc_debugfs_root = debugfs_create_dir("vhost_net", NULL);
+	vhost_net_coal_params_live = true;
+	vhost_net_coal_debugfs_root = debugfs_create_dir("vhost_net", NULL);
 	return 0;
 }
 
@@ -925,5 +934,5 @@ int vhost_net_coal_module_init(void)
  */
 void vhost_net_coal_module_exit(void)
 {
-	debugfs_remove(vnc_debugfs_root);
+	debugfs_remove(vhost_net_coal_debugfs_root);
 }

@@ -20,42 +20,42 @@
 #include <linux/ncoal.h>
 #include <linux/tracepoint.h>
 
-#ifndef VNC_FLUSH_WHY_DEFINED
-#define VNC_FLUSH_WHY_DEFINED
+#ifndef VHOST_NET_COAL_FLUSH_WHY_DEFINED
+#define VHOST_NET_COAL_FLUSH_WHY_DEFINED
 /* Why held signals went out before their timer. */
-enum vnc_flush_why {
-	VNC_FLUSH_FRAMES,	/* max_frames were pending */
-	VNC_FLUSH_GATE,		/* the rate gate closed */
-	VNC_FLUSH_EMPTY,	/* VIRTIO_F_NOTIFY_ON_EMPTY, ring empty */
-	VNC_FLUSH_STARVED,	/* RX: no buffer left for a packet */
-	VNC_FLUSH_BACKEND,	/* the backend was attached or detached */
-	VNC_FLUSH_STOP,		/* release, reset owner */
-	VNC_FLUSH_RECONFIGURE,	/* new parameters */
+enum vhost_net_coal_flush_why {
+	VHOST_NET_COAL_FLUSH_FRAMES,	/* max_frames were pending */
+	VHOST_NET_COAL_FLUSH_GATE,		/* the rate gate closed */
+	VHOST_NET_COAL_FLUSH_EMPTY,	/* VIRTIO_F_NOTIFY_ON_EMPTY, ring empty */
+	VHOST_NET_COAL_FLUSH_STARVED,	/* RX: no buffer left for a packet */
+	VHOST_NET_COAL_FLUSH_BACKEND,	/* the backend was attached or detached */
+	VHOST_NET_COAL_FLUSH_STOP,		/* release, reset owner */
+	VHOST_NET_COAL_FLUSH_RECONFIGURE,	/* new parameters */
 };
 #endif
 
-TRACE_DEFINE_ENUM(VNC_FLUSH_FRAMES);
-TRACE_DEFINE_ENUM(VNC_FLUSH_GATE);
-TRACE_DEFINE_ENUM(VNC_FLUSH_EMPTY);
-TRACE_DEFINE_ENUM(VNC_FLUSH_STARVED);
-TRACE_DEFINE_ENUM(VNC_FLUSH_BACKEND);
-TRACE_DEFINE_ENUM(VNC_FLUSH_STOP);
-TRACE_DEFINE_ENUM(VNC_FLUSH_RECONFIGURE);
+TRACE_DEFINE_ENUM(VHOST_NET_COAL_FLUSH_FRAMES);
+TRACE_DEFINE_ENUM(VHOST_NET_COAL_FLUSH_GATE);
+TRACE_DEFINE_ENUM(VHOST_NET_COAL_FLUSH_EMPTY);
+TRACE_DEFINE_ENUM(VHOST_NET_COAL_FLUSH_STARVED);
+TRACE_DEFINE_ENUM(VHOST_NET_COAL_FLUSH_BACKEND);
+TRACE_DEFINE_ENUM(VHOST_NET_COAL_FLUSH_STOP);
+TRACE_DEFINE_ENUM(VHOST_NET_COAL_FLUSH_RECONFIGURE);
 TRACE_DEFINE_ENUM(NCOAL_STATE_OFF);
 TRACE_DEFINE_ENUM(NCOAL_STATE_IDLE);
 TRACE_DEFINE_ENUM(NCOAL_STATE_ACTIVE);
 
-#define vnc_show_why(why)						\
+#define vhost_net_coal_show_why(why)						\
 	__print_symbolic(why,						\
-			 { VNC_FLUSH_FRAMES, "frames" },		\
-			 { VNC_FLUSH_GATE, "gate" },			\
-			 { VNC_FLUSH_EMPTY, "empty" },			\
-			 { VNC_FLUSH_STARVED, "starved" },		\
-			 { VNC_FLUSH_BACKEND, "backend" },		\
-			 { VNC_FLUSH_STOP, "stop" },			\
-			 { VNC_FLUSH_RECONFIGURE, "reconfigure" })
+			 { VHOST_NET_COAL_FLUSH_FRAMES, "frames" },		\
+			 { VHOST_NET_COAL_FLUSH_GATE, "gate" },			\
+			 { VHOST_NET_COAL_FLUSH_EMPTY, "empty" },			\
+			 { VHOST_NET_COAL_FLUSH_STARVED, "starved" },		\
+			 { VHOST_NET_COAL_FLUSH_BACKEND, "backend" },		\
+			 { VHOST_NET_COAL_FLUSH_STOP, "stop" },			\
+			 { VHOST_NET_COAL_FLUSH_RECONFIGURE, "reconfigure" })
 
-#define vnc_show_state(state)						\
+#define vhost_net_coal_show_state(state)						\
 	__print_symbolic(state,						\
 			 { NCOAL_STATE_OFF, "off" },			\
 			 { NCOAL_STATE_IDLE, "idle" },			\
@@ -101,7 +101,7 @@ TRACE_EVENT(vhost_net_coal_flush,
 			   __entry->ring = ring;
 			   __entry->why = why;),
 	    TP_printk("dev=%u ring=%u why=%s", __entry->dev, __entry->ring,
-		      vnc_show_why(__entry->why))
+		      vhost_net_coal_show_why(__entry->why))
 );
 
 TRACE_EVENT(vhost_net_coal_state,
@@ -120,8 +120,8 @@ TRACE_EVENT(vhost_net_coal_state,
 			   __entry->rate = rate;),
 	    TP_printk("dev=%u ring=%u state=%s->%s rate=%u",
 		      __entry->dev, __entry->ring,
-		      vnc_show_state(__entry->old_state),
-		      vnc_show_state(__entry->new_state), __entry->rate)
+		      vhost_net_coal_show_state(__entry->old_state),
+		      vhost_net_coal_show_state(__entry->new_state), __entry->rate)
 );
 
 #endif /* _VHOST_NET_COALESCE_TRACE_H */
