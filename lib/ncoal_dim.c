@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ncoal_dim: the hold profile of an ncoal engine chosen by net_dim(), see
+ * ncoal_dim: the hold profile of an ncoal engine chosen on lib/dim, see
  * include/linux/ncoal_dim.h.
  *
  * Linked into each user next to lib/ncoal.c; built in userspace by
@@ -14,9 +14,9 @@
 #include <linux/minmax.h>
 #include <linux/ncoal.h>
 #include <linux/ncoal_dim.h>
-#include <linux/workqueue.h>
 
 #define NCOAL_DIM_TOP	(NET_DIM_PARAMS_NUM_PROFILES - 1)
+#define NCOAL_DIM_COST	32
 
 static struct dim_cq_moder ncoal_dim_moder(const struct ncoal_dim *d, int ix)
 {
@@ -27,6 +27,20 @@ static struct dim_cq_moder ncoal_dim_moder(const struct ncoal_dim *d, int ix)
 	return net_dim_get_rx_moderation(eqe, ix);
 }
 
+/*
+ * FRAMES table: 2^@ix frame gaps at the rate measured at profile 0
+ * (a hold there cannot slow the peer down), @bound if none yet.
+ */
+static u32 ncoal_dim_gaps(const struct ncoal_dim *d, u32 bound, int ix)
+{
+	u32 gap;
+
+	if (!d->base_pps)
+		return bound;
+	gap = div64_u64(USEC_PER_SEC + d->base_pps - 1, d->base_pps);
+	return min_t(u64, (u64)gap << ix, bound);
+}
+
 /* @bound scaled for profile @ix (> 0) of @d's table; @pkts: frames. */
 static u32 ncoal_dim_scale(const struct ncoal_dim *d, u32 bound, bool pkts)
 {
@@ -35,6 +49,10 @@ static u32 ncoal_dim_scale(const struct ncoal_dim *d, u32 bound, bool pkts)
 
 	if (d->params.table == NCOAL_DIM_TABLE_HALVING)
 		return pkts ? bound : bound >> (NCOAL_DIM_TOP - ix);
+	if (d->params.table == NCOAL_DIM_TABLE_FRAMES && ix < NCOAL_DIM_TOP)
+		return pkts ? 1U << ix : ncoal_dim_gaps(d, bound, ix);
+	if (d->params.table == NCOAL_DIM_TABLE_FRAMES)
+		return bound;
 	m = ncoal_dim_moder(d, ix);
 	top = ncoal_dim_moder(d, NCOAL_DIM_TOP);
 	if (pkts)
@@ -77,21 +95,23 @@ static bool ncoal_dim_apply(struct ncoal_dim *d, struct ncoal *c)
 	return ncoal_set_profile(c, &pr);
 }
 
-/* Forget what net_dim() learnt; the work may be queued, keep it. */
+/* Forget what was learnt: profile 0, parked, as net_dim() starts. */
 static void ncoal_dim_restart(struct ncoal_dim *d)
 {
 	struct dim *dim = &d->dim;
 
-	dim->state = DIM_START_MEASURE;
-	dim->prev_stats = (struct dim_stats) { };
-	dim->start_sample = (struct dim_sample) { };
 	dim->profile_ix = 0;
 	dim->tune_state = DIM_PARKING_ON_TOP;
 	dim->steps_right = 0;
 	dim->steps_left = 0;
 	dim->tired = 0;
+	d->prev = (struct ncoal_dim_rates) { };
+	d->measuring = false;
 	d->skip = 0;
 	d->backoff = 0;
+	d->base_pps = 0;
+	d->base_pkts = 0;
+	d->base_ns = 0;
 }
 
 /* Frames and notifications so far, for the next move's window. */
@@ -99,11 +119,6 @@ static void ncoal_dim_mark(struct ncoal_dim *d, const struct ncoal *c)
 {
 	d->mark_pkts = c->stats.packets;
 	d->mark_sent = c->stats.sent;
-}
-
-/* Scheduled by net_dim() on a move, which ncoal_dim_due() applied. */
-static void ncoal_dim_work(struct work_struct *work)
-{
 }
 
 int ncoal_dim_params_validate(const struct ncoal_dim_params *p,
@@ -125,7 +140,6 @@ void ncoal_dim_init(struct ncoal_dim *d, enum ncoal_dim_dir dir,
 		.params = *p,
 		.dir = dir,
 	};
-	INIT_WORK(&d->dim.work, ncoal_dim_work);
 	ncoal_dim_restart(d);
 	ncoal_dim_apply(d, c);
 }
@@ -148,36 +162,208 @@ bool ncoal_dim_set_params(struct ncoal_dim *d, struct ncoal *c,
 	return ncoal_dim_apply(d, c);
 }
 
-/* Feed net_dim(); true if it moved. */
+/* Per-second rate of @n in @ns (> 0), saturated. */
+static u64 ncoal_dim_per_sec(u64 n, u64 ns)
+{
+	if (n > U64_MAX / NSEC_PER_SEC)
+		return U64_MAX;
+	return div64_u64(n * NSEC_PER_SEC, ns);
+}
+
+/* As IS_SIGNIFICANT_DIFF(): more than 10% of @ref apart. */
+static bool ncoal_dim_differ(u64 val, u64 ref)
+{
+	u64 diff = val > ref ? val - ref : ref - val;
+
+	return diff > div64_u64(ref, 10);
+}
+
+/*
+ * net_dim_stats_compare() on exact rates: throughput first (bytes,
+ * then frames), then fewer notifications.
+ */
+static int ncoal_dim_compare(const struct ncoal_dim_rates *curr,
+			     const struct ncoal_dim_rates *prev)
+{
+	if (!prev->bps)
+		return curr->bps ? DIM_STATS_BETTER : DIM_STATS_SAME;
+	if (ncoal_dim_differ(curr->bps, prev->bps))
+		return curr->bps > prev->bps ? DIM_STATS_BETTER :
+					       DIM_STATS_WORSE;
+	if (!prev->pps)
+		return curr->pps ? DIM_STATS_BETTER : DIM_STATS_SAME;
+	if (ncoal_dim_differ(curr->pps, prev->pps))
+		return curr->pps > prev->pps ? DIM_STATS_BETTER :
+					       DIM_STATS_WORSE;
+	if (!prev->eps)
+		return DIM_STATS_SAME;
+	if (ncoal_dim_differ(curr->eps, prev->eps))
+		return curr->eps < prev->eps ? DIM_STATS_BETTER :
+					       DIM_STATS_WORSE;
+	return DIM_STATS_SAME;
+}
+
+/*
+ * Whether the window's frame rate is down by more than 1/NCOAL_DIM_COST
+ * from the rate at profile 0: the peer waits for our notifications.
+ */
+static bool ncoal_dim_costly(const struct ncoal_dim *d,
+			     const struct ncoal_dim_rates *curr)
+{
+	u64 base;
+
+	if (!d->base_ns)
+		return false;
+	base = ncoal_dim_per_sec(d->base_pkts, d->base_ns);
+	return curr->pps < base - div64_u64(base, NCOAL_DIM_COST);
+}
+
+/* net_dim_step(). */
+static int ncoal_dim_step(struct dim *dim)
+{
+	if (dim->tired == NET_DIM_PARAMS_NUM_PROFILES * 2)
+		return DIM_TOO_TIRED;
+	switch (dim->tune_state) {
+	case DIM_PARKING_ON_TOP:
+	case DIM_PARKING_TIRED:
+		break;
+	case DIM_GOING_RIGHT:
+		if (dim->profile_ix == NCOAL_DIM_TOP)
+			return DIM_ON_EDGE;
+		dim->profile_ix++;
+		dim->steps_right++;
+		break;
+	case DIM_GOING_LEFT:
+		if (!dim->profile_ix)
+			return DIM_ON_EDGE;
+		dim->profile_ix--;
+		dim->steps_left++;
+		break;
+	}
+	dim->tired++;
+	return DIM_STEPPED;
+}
+
+/* net_dim_exit_parking(). */
+static void ncoal_dim_exit_parking(struct dim *dim)
+{
+	dim->tune_state = dim->profile_ix ? DIM_GOING_LEFT : DIM_GOING_RIGHT;
+	ncoal_dim_step(dim);
+}
+
+/*
+ * net_dim_decision(), on lib/dim's state machine, with the window's
+ * exact rates in @curr; true if the profile moved.
+ */
+static bool ncoal_dim_decide(struct ncoal_dim *d,
+			     const struct ncoal_dim_rates *curr)
+{
+	struct dim *dim = &d->dim;
+	int prev_state = dim->tune_state;
+	int prev_ix = dim->profile_ix;
+	bool costly = dim->profile_ix && ncoal_dim_costly(d, curr);
+
+	if (costly && (dim->tune_state == DIM_PARKING_ON_TOP ||
+		       dim->tune_state == DIM_PARKING_TIRED)) {
+		/* Parked where holding costs frames: start over from 0. */
+		dim->profile_ix = 0;
+		dim_park_on_top(dim);
+		d->prev = *curr;
+		return true;
+	}
+	switch (dim->tune_state) {
+	case DIM_PARKING_ON_TOP:
+		if (ncoal_dim_compare(curr, &d->prev) != DIM_STATS_SAME)
+			ncoal_dim_exit_parking(dim);
+		break;
+	case DIM_PARKING_TIRED:
+		dim->tired--;
+		if (!dim->tired)
+			ncoal_dim_exit_parking(dim);
+		break;
+	case DIM_GOING_RIGHT:
+	case DIM_GOING_LEFT:
+		if (ncoal_dim_compare(curr, &d->prev) != DIM_STATS_BETTER ||
+		    (costly && dim->tune_state == DIM_GOING_RIGHT))
+			dim_turn(dim);
+		if (dim_on_top(dim)) {
+			dim_park_on_top(dim);
+			break;
+		}
+		switch (ncoal_dim_step(dim)) {
+		case DIM_ON_EDGE:
+			dim_park_on_top(dim);
+			break;
+		case DIM_TOO_TIRED:
+			dim_park_tired(dim);
+			break;
+		}
+		break;
+	}
+	if (prev_state != DIM_PARKING_ON_TOP ||
+	    dim->tune_state != DIM_PARKING_ON_TOP)
+		d->prev = *curr;
+	return dim->profile_ix != prev_ix;
+}
+
+/* Start a measuring window now. */
+static void ncoal_dim_open(struct ncoal_dim *d, const struct ncoal *c,
+			   u64 now)
+{
+	d->win.time = now;
+	d->win.pkts = c->stats.packets;
+	d->win.bytes = d->bytes;
+	d->win.sent = c->stats.sent;
+	d->measuring = true;
+}
+
+/* Measure, decide at the end of a window; true if the profile moved. */
 static bool ncoal_dim_sample(struct ncoal_dim *d, const struct ncoal *c,
 			     u64 now)
 {
 	const struct ncoal_stats *st = ncoal_read_stats(c);
-	struct dim_sample s = {
-		.time = ns_to_ktime(now),
-		.pkt_ctr = st->packets,
-		.byte_ctr = d->bytes,
-		.event_ctr = st->sent,
-	};
-	u64 pkts, sent;
+	struct ncoal_dim_rates curr;
+	u64 pkts, sent, ns;
 	u8 old_ix;
 
 	/* Below the gate no profile holds: nothing to learn from. */
 	if (ncoal_state(c) != NCOAL_STATE_ACTIVE) {
-		d->dim.state = DIM_START_MEASURE;
+		d->measuring = false;
 		return false;
 	}
 	if (d->skip) {
 		if (st->sent - d->skip_from < d->skip)
 			return false;
 		d->skip = 0;
-		d->dim.state = DIM_START_MEASURE;
+		d->measuring = false;
 	}
-	old_ix = d->dim.profile_ix;
-	net_dim(&d->dim, s);
-	if (d->dim.state != DIM_APPLY_NEW_PROFILE)
+	if (!d->measuring) {
+		ncoal_dim_open(d, c, now);
 		return false;
-	d->dim.state = DIM_START_MEASURE;
+	}
+	sent = st->sent - d->win.sent;
+	if (sent < DIM_NEVENTS || now <= d->win.time)
+		return false;
+	ns = now - d->win.time;
+	curr.bps = ncoal_dim_per_sec(d->bytes - d->win.bytes, ns);
+	curr.pps = ncoal_dim_per_sec(st->packets - d->win.pkts, ns);
+	curr.eps = ncoal_dim_per_sec(sent, ns);
+	old_ix = d->dim.profile_ix;
+	if (!old_ix) {
+		d->base_pkts += st->packets - d->win.pkts;
+		d->base_ns += ns;
+		d->base_pps = ncoal_dim_per_sec(d->base_pkts, d->base_ns);
+	}
+	if (!ncoal_dim_decide(d, &curr)) {
+		ncoal_dim_open(d, c, now);
+		return false;
+	}
+	/* The next window starts with the next frame, under the new hold. */
+	d->measuring = false;
+	if (!d->dim.profile_ix) {
+		d->base_pkts = 0;
+		d->base_ns = 0;
+	}
 	d->moves++;
 	/* Frames per notification while the old profile held. */
 	pkts = st->packets - d->mark_pkts;
@@ -217,5 +403,4 @@ enum ncoal_action ncoal_dim_due(struct ncoal_dim *d, struct ncoal *c,
 
 void ncoal_dim_destroy(struct ncoal_dim *d)
 {
-	net_dim_work_cancel(&d->dim);
 }

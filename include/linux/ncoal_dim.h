@@ -1,35 +1,55 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ncoal_dim: how long an ncoal engine holds, chosen by lib/dim.
+ * ncoal_dim: how long an ncoal engine holds, chosen on lib/dim.
  *
  * The engine (include/linux/ncoal.h) holds notifications; this policy
- * decides for how long.  In adaptive mode net_dim() measures, per ring,
- * packets, bytes and notifications (DIM's events) over windows of
- * DIM_NEVENTS notifications and moves between its five profiles; the
- * policy maps the profile onto the engine's parameters, which stay the
- * upper bound (ncoal_set_profile()).  The engine's rate gate stays the
- * floor: below it nothing is held, and DIM does not measure.
+ * decides for how long.  In adaptive mode it measures, per ring, frames,
+ * bytes and notifications (DIM's events) over windows of DIM_NEVENTS
+ * notifications and moves between five profiles with net_dim()'s
+ * decision: lib/dim's state machine (struct dim, dim_turn(),
+ * dim_on_top(), dim_park_on_top(), dim_park_tired()), net_dim()'s steps
+ * and its comparison: throughput (bytes, then frames) first, then fewer
+ * notifications, each by more than 10%.  The policy maps the profile
+ * onto the engine's parameters, which stay the upper bound
+ * (ncoal_set_profile()).  The engine's rate gate stays the floor: below
+ * it nothing is held, and nothing is measured.
  *
- * Profile mapping, for a bound of U us and F frames.  net_dim()'s own
- * profiles are hardware scale (1-256 us); ours are fractions of the
- * bound, so its top profile is the bound and an administrator's delay
- * keeps its meaning.  Profile 0 holds nothing (DIM's 1 us there means "no
- * moderation" on hardware, and a software timer that short costs more
- * than the notification).  For profile i > 0, &ncoal_dim_params.table
- * chooses:
+ * Two things differ from calling net_dim() itself:
  *
+ * - The comparison runs on exact per-second rates.  net_dim() rounds
+ *   each rate up to whole events per ms over 64 events: at the few
+ *   thousand frames/s of an emulated host (and the first profiles at
+ *   10,000), halving the notifications reads as 3 -> 2 or 2 -> 1 -> 1
+ *   events per ms, so a climb that pays looks like no gain and DIM
+ *   turns back.  Its clock cannot be slowed to fix that: it stamps a
+ *   window's start with ktime_get() itself.
+ * - A profile whose window shows a frame rate more than 1/32 below
+ *   the one measured at profile 0 costs the peer frames (closed-loop
+ *   request/response waits for our notifications; an open flood does
+ *   not slow down): climbing, that is a step that did not pay; parked
+ *   there, DIM starts over from 0.  net_dim() alone accepts up to 10%
+ *   less throughput per step, compared with the step before, which adds
+ *   up over steps.
+ *
+ * Profile 0 holds nothing (DIM's 1 us there means "no moderation" on
+ * hardware, and a software timer that short costs more than the
+ * notification).  For a bound of U us and F frames, profile i > 0 per
+ * &ncoal_dim_params.table:
+ *
+ * - NCOAL_DIM_TABLE_FRAMES: profiles 1-3 hold at most 2^i frames for at
+ *   most 2^i frame gaps at the rate measured at profile 0 (U until one
+ *   was measured); profile 4 is the bound, U and F.  Each step doubles
+ *   the frames a notification can cover, so it shows a gain wherever
+ *   frames keep arriving during a hold, evenly paced or not; a hold
+ *   shorter than the gap between frames never does, which keeps the
+ *   other tables at profile 0 on an evenly paced flood.
  * - NCOAL_DIM_TABLE_NET_DIM: net_dim()'s proportions.  Profile i holds
  *   U * usec(i) / usec(4) us and F * pkts(i) / pkts(4) frames, where
  *   usec() and pkts() are net_dim()'s period-from-first-event (EQE)
  *   profiles: RX for receive rings, TX for completions and kicks.  For
  *   U = 500: RX 0, 15, 125, 250, 500 us; TX 0, 31, 125, 250, 500 us; F
  *   frames in each (EQE profiles keep pkts constant).
- * - NCOAL_DIM_TABLE_HALVING: 0, U/8, U/4, U/2, U us, F frames.  DIM
- *   climbs only while a step shows fewer notifications; the first step
- *   of net_dim()'s tables (U/32, U/16) holds a second frame only at
- *   rates above 32 (16) frames per U, so at evenly spaced lower rates
- *   DIM never leaves profile 0-1.  Halving starts showing a gain at 8
- *   frames per U, for a longer probe in request/response traffic.
+ * - NCOAL_DIM_TABLE_HALVING: 0, U/8, U/4, U/2, U us, F frames.
  *
  * Every delay is at least &ncoal_dim_params.min_usecs and never above U;
  * every frame bound at least 2 and never above F.
@@ -42,20 +62,17 @@
  *	...	as for ncoal_due()
  *	}
  *
- * One thing DIM alone does not catch: parked at profile 0, it probes
- * profile 1 again whenever the rates it measures move by 10%, which a
- * noisy request/response workload does every few windows; each probe
- * holds a window of frames that gain nothing.  So when DIM comes back to
- * 0 from a profile whose holds covered fewer than 1.5 frames each (a
- * hold of a single frame is pure delay), net_dim() pauses for a number
- * of windows that doubles with each such probe (up to
- * NCOAL_DIM_BACKOFF_MAX); a profile whose holds covered 2 frames or
- * more clears it, so traffic that batches is never paused.
+ * Parked at profile 0, DIM probes profile 1 again whenever the rates it
+ * measures move by 10%, which a noisy request/response workload does
+ * every few windows; each probe holds a window of frames that gain
+ * nothing.  So when DIM comes back to 0 from a profile whose holds
+ * covered fewer than 1.5 frames each (a hold of a single frame is pure
+ * delay), it pauses for a number of windows that doubles with each such
+ * probe (up to NCOAL_DIM_BACKOFF_MAX); a profile whose holds covered 2
+ * frames or more clears it, so traffic that batches is never paused.
  *
- * The profile DIM picks is applied within that call, so no other lock
- * is needed.  net_dim() also schedules &dim.work whenever it moves; the
- * policy's work function does nothing, and ncoal_dim_destroy() cancels
- * it.
+ * The profile is applied within ncoal_dim_due(), so no other lock is
+ * needed and no work is scheduled.
  */
 #ifndef _LINUX_NCOAL_DIM_H
 #define _LINUX_NCOAL_DIM_H
@@ -72,7 +89,7 @@
  * @NCOAL_MODE_OFF: nothing is held
  * @NCOAL_MODE_FIXED: the full &ncoal_params.usecs and
  *	&ncoal_params.max_frames, above the rate gate
- * @NCOAL_MODE_ADAPTIVE: the profile net_dim() picks, bounded by them
+ * @NCOAL_MODE_ADAPTIVE: the profile DIM picks, bounded by them
  * @NCOAL_MODE_NUM: number of modes
  */
 enum ncoal_mode {
@@ -84,6 +101,7 @@ enum ncoal_mode {
 
 /**
  * enum ncoal_dim_dir - which of net_dim()'s profile tables a ring uses
+ *	(&NCOAL_DIM_TABLE_NET_DIM)
  * @NCOAL_DIM_RX: receive: interrupts for received frames
  * @NCOAL_DIM_TX: transmit: completion interrupts and kicks
  */
@@ -93,9 +111,10 @@ enum ncoal_dim_dir {
 };
 
 /**
- * enum ncoal_dim_table - how net_dim()'s profiles map onto the bound
+ * enum ncoal_dim_table - how the profiles map onto the bound
  * @NCOAL_DIM_TABLE_NET_DIM: in net_dim()'s own proportions
  * @NCOAL_DIM_TABLE_HALVING: 1/8, 1/4, 1/2 and all of the bound
+ * @NCOAL_DIM_TABLE_FRAMES: 2, 4 and 8 frames (as many gaps), then the bound
  * @NCOAL_DIM_TABLE_NUM: number of tables
  *
  * Both keep profile 0 holding nothing; see the top of this file.
@@ -103,6 +122,7 @@ enum ncoal_dim_dir {
 enum ncoal_dim_table {
 	NCOAL_DIM_TABLE_NET_DIM,
 	NCOAL_DIM_TABLE_HALVING,
+	NCOAL_DIM_TABLE_FRAMES,
 	NCOAL_DIM_TABLE_NUM,
 };
 
@@ -123,25 +143,62 @@ struct ncoal_dim_params {
 };
 
 /**
+ * struct ncoal_dim_rates - what one measuring window saw, per second
+ * @bps: bytes
+ * @pps: frames
+ * @eps: notifications
+ */
+struct ncoal_dim_rates {
+	u64 bps;
+	u64 pps;
+	u64 eps;
+};
+
+/**
+ * struct ncoal_dim_window - the counters when a measuring window opened
+ * @time: ns
+ * @pkts: &ncoal_stats.packets
+ * @bytes: &ncoal_dim.bytes
+ * @sent: &ncoal_stats.sent
+ */
+struct ncoal_dim_window {
+	u64 time;
+	u64 pkts;
+	u64 bytes;
+	u64 sent;
+};
+
+/**
  * struct ncoal_dim - the policy of one ring; callers treat it as opaque
- * @dim: net_dim()'s state
+ * @dim: lib/dim's state machine: profile, direction, steps, tiredness
  * @params: parameters in effect
- * @bytes: bytes reported by ncoal_dim_due(), wrapping
+ * @prev: the window the last decision compared with
+ * @win: the window being measured
+ * @bytes: bytes reported by ncoal_dim_due()
+ * @base_pps: frames/s at profile 0 since DIM last came there, 0: none yet
+ * @base_pkts: frames in the windows at profile 0 since DIM last came there
+ * @base_ns: their time
  * @bound_usecs: &ncoal_params.usecs the profile was mapped from
  * @bound_frames: &ncoal_params.max_frames the profile was mapped from
- * @moves: profile changes net_dim() asked for
+ * @moves: profile changes
  * @skip_from: notification count when the current pause began
- * @skip: notifications to pause net_dim() for, 0: none
+ * @skip: notifications to pause for, 0: none
  * @mark_pkts: frame count at the last profile move
  * @mark_sent: notification count at the last profile move
  * @backoff: windows of the next pause, doubled by every probe whose holds
  *	covered single frames, cleared by a profile that batched
+ * @measuring: @win is open
  * @dir: &enum ncoal_dim_dir
  */
 struct ncoal_dim {
 	struct dim dim;
 	struct ncoal_dim_params params;
-	u32 bytes;
+	struct ncoal_dim_rates prev;
+	struct ncoal_dim_window win;
+	u64 bytes;
+	u64 base_pps;
+	u64 base_pkts;
+	u64 base_ns;
 	u32 bound_usecs;
 	u32 bound_frames;
 	u64 moves;
@@ -150,6 +207,7 @@ struct ncoal_dim {
 	u64 mark_sent;
 	u32 skip;
 	u16 backoff;
+	bool measuring;
 	u8 dir;
 };
 
@@ -176,7 +234,7 @@ int ncoal_dim_params_validate(const struct ncoal_dim_params *p,
  * Call once (or again after ncoal_dim_destroy(): it initialises
  * &dim.work), and ncoal_dim_destroy() before @d goes away.  Applies @p's
  * mode to @c; adaptive mode starts at profile 0 (nothing held) and lets
- * net_dim() find out whether holding pays.
+ * DIM find out whether holding pays.
  */
 void ncoal_dim_init(struct ncoal_dim *d, enum ncoal_dim_dir dir,
 		    const struct ncoal_dim_params *p, struct ncoal *c);
@@ -186,7 +244,7 @@ void ncoal_dim_init(struct ncoal_dim *d, enum ncoal_dim_dir dir,
  * @d: the policy
  * @c: the ring's engine, just reset with ncoal_init()
  *
- * Forgets what net_dim() learnt and applies the mode to @c again (which
+ * Forgets what DIM learnt and applies the mode to @c again (which
  * ncoal_init() reset to the parameters' bounds).  Counters are kept.
  *
  * Return: true if the caller must notify now (counted in sent).
@@ -199,7 +257,7 @@ bool ncoal_dim_reset(struct ncoal_dim *d, struct ncoal *c);
  * @c: the ring's engine
  * @p: parameters, already checked with ncoal_dim_params_validate()
  *
- * A change of mode or table restarts net_dim()'s learning.  Held frames are
+ * A change of mode or table restarts DIM's learning.  Held frames are
  * flushed as by ncoal_set_profile() when the hold in effect changes.
  *
  * Return: true if the caller must notify now (counted in sent).
@@ -211,14 +269,13 @@ bool ncoal_dim_set_params(struct ncoal_dim *d, struct ncoal *c,
  * ncoal_dim_due - a notification covering new frames is due
  * @d: the policy
  * @c: the ring's engine
- * @now: current time, ns, from ktime_get_ns() (net_dim() reads the same
- *	clock for its own samples)
+ * @now: current time, ns, from ktime_get_ns()
  * @frames: frames it covers, as for ncoal_due()
  * @bytes: bytes in those frames (DIM judges bytes first: a caller that
  *	cannot count bytes passes @frames)
  *
- * Calls ncoal_due(), then feeds net_dim() while the rate gate is open,
- * and applies the profile net_dim() moves to, or the new bounds after
+ * Calls ncoal_due(), then measures and decides while the rate gate is
+ * open, and applies the profile DIM moves to, or the new bounds after
  * ncoal_set_params().  If that flushes held frames the result is
  * NCOAL_SEND, and the engine forgot its timer.
  *
@@ -231,7 +288,8 @@ enum ncoal_action ncoal_dim_due(struct ncoal_dim *d, struct ncoal *c,
  * ncoal_dim_destroy - the ring goes away
  * @d: the policy
  *
- * Waits for the work net_dim() may have scheduled.  Sleeps.
+ * The policy holds nothing to release today; callers call it where it
+ * may sleep, so that it may wait for something later.
  */
 void ncoal_dim_destroy(struct ncoal_dim *d);
 
@@ -247,7 +305,7 @@ static inline enum ncoal_mode ncoal_dim_mode(const struct ncoal_dim *d)
 }
 
 /**
- * ncoal_dim_profile_ix - the net_dim() profile a ring is at
+ * ncoal_dim_profile_ix - the DIM profile a ring is at
  * @d: the policy
  *
  * Return: 0 (nothing held) to NET_DIM_PARAMS_NUM_PROFILES - 1 (the
@@ -260,7 +318,7 @@ static inline u8 ncoal_dim_profile_ix(const struct ncoal_dim *d)
 }
 
 /**
- * ncoal_dim_moves - how often net_dim() moved the profile
+ * ncoal_dim_moves - how often DIM moved the profile
  * @d: the policy
  *
  * Return: moves since ncoal_dim_init().
