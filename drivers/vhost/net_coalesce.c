@@ -305,7 +305,7 @@ static void vhost_net_coal_policy(const struct vhost_net_coal *c,
 		.mode = adaptive ? NCOAL_MODE_ADAPTIVE : NCOAL_MODE_FIXED,
 		.gap_usecs = READ_ONCE(coalesce_gap_usecs),
 		.min_usecs = READ_ONCE(coalesce_min_usecs),
-		.table = NCOAL_DIM_TABLE_NET_DIM,
+		.table = NCOAL_DIM_TABLE_FRAMES,
 	};
 	/* The caps may have moved since the gap was checked against them. */
 	if (dp->gap_usecs)
@@ -594,7 +594,7 @@ void vhost_net_coal_stop(struct vhost_net_coal *c)
  */
 void vhost_net_coal_reset(struct vhost_net_coal *c)
 {
-	/* Not under the mutex: it waits for net_dim()'s (empty) work. */
+	/* Not under the mutex: ncoal_dim_destroy() may sleep. */
 	ncoal_dim_destroy(&c->dim);
 	mutex_lock(&c->vq->mutex);
 	hrtimer_cancel(&c->timer);
