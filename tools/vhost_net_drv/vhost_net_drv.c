@@ -125,6 +125,7 @@ static struct config {
 	unsigned int seed;
 	const char *held;	/* --held scenario, NULL: none */
 	unsigned int in_flight;	/* --closed-loop: RX frames in flight, 0: open */
+	unsigned int burst;	/* --burst: frames paced as one, 1: evenly */
 	unsigned int rx_posted;	/* RX buffers posted at setup, 0: all */
 	bool verbose;
 } cfg = {
@@ -135,6 +136,7 @@ static struct config {
 	.ring = 256,
 	.event_idx = true,
 	.kick_batch = 1,
+	.burst = 1,
 	.tap = "vnd0",
 	.grace_ms = 50,
 };
@@ -512,13 +514,16 @@ static uint64_t pace_due(uint64_t now)
 
 	if (cfg.rate <= 0)
 		return dev.n_target;
-	due = (double)(now - dev.start_ns) * cfg.rate / 1e9 + 1;
+	due = (double)(now - dev.start_ns) * cfg.rate / 1e9 / cfg.burst;
+	due = ((uint64_t)due + 1) * (double)cfg.burst;
 	return due < (double)dev.n_target ? (uint64_t)due : dev.n_target;
 }
 
+/* When frame @i is due: frames go in --burst groups, back to back. */
 static uint64_t pace_time(uint64_t i)
 {
-	return dev.start_ns + (uint64_t)(i * 1e9 / cfg.rate);
+	return dev.start_ns +
+	       (uint64_t)(i / cfg.burst * cfg.burst * 1e9 / cfg.rate);
 }
 
 /*
@@ -1610,6 +1615,8 @@ static void usage(FILE *f)
 "                          sent before the old timer?  Prints\n"
 "                          {rx,tx}_held_*, rx_starve_* or rx_cap_* lines\n"
 "      --rx-posted N       RX buffers posted at setup (default: the ring)\n"
+"      --burst N           paced traffic in bursts of N frames back to back,\n"
+"                          --rate frames/s on average (default 1: evenly)\n"
 "      --closed-loop N     RX: inject a frame only while fewer than N are\n"
 "                          on their way to the guest (request/response with\n"
 "                          N in flight), at most --rate\n"
@@ -1707,7 +1714,8 @@ static void parse_coalesce(const char *arg)
 static void parse_args(int argc, char **argv)
 {
 	enum { O_EIDX = 256, O_NOEIDX, O_ALWAYS, O_CDEF, O_CYCLES, O_GRACE, O_WD,
-	       O_BUSY, O_KILL, O_SWAP, O_SEED, O_HELD, O_POSTED, O_CLOSED };
+	       O_BUSY, O_KILL, O_SWAP, O_SEED, O_HELD, O_POSTED, O_CLOSED,
+	       O_BURST };
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "rate", required_argument, NULL, 'r' },
@@ -1731,6 +1739,7 @@ static void parse_args(int argc, char **argv)
 		{ "held", required_argument, NULL, O_HELD },
 		{ "rx-posted", required_argument, NULL, O_POSTED },
 		{ "closed-loop", required_argument, NULL, O_CLOSED },
+		{ "burst", required_argument, NULL, O_BURST },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
@@ -1837,6 +1846,11 @@ static void parse_args(int argc, char **argv)
 			cfg.in_flight = parse_ul(optarg, "--closed-loop", 32768);
 			if (!cfg.in_flight)
 				usage_err("--closed-loop %s: must be >= 1", optarg);
+			break;
+		case O_BURST:
+			cfg.burst = parse_ul(optarg, "--burst", 4096);
+			if (!cfg.burst)
+				usage_err("--burst %s: must be >= 1", optarg);
 			break;
 		case 'v':
 			cfg.verbose = true;
