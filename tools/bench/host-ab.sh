@@ -12,8 +12,9 @@
 # a round give the noise floor (their spread), fixed and adaptive are
 # judged against the off runs of the same round.  Scenarios: floods on
 # the RX ring and the TX ring, evenly paced at two rates above the gate
-# and bursty (--burst), and closed-loop request/response on RX with 1
-# and 8 in flight.  The bound is the rig's (2 ms, 64 frames, gate 1,000
+# and bursty (--burst), and closed-loop request/response with 1 and 8
+# in flight on both (--closed-loop; on TX a frame waits for the
+# completion signal of an earlier one).  The bound is the rig's (2 ms, 64 frames, gate 1,000
 # pps, 100 ms rate windows; see tests/12-host-coalesce.sh for why).
 #
 # Output (stdout, and $NCOAL_OUT/host-ab.txt): one line per run
@@ -45,8 +46,10 @@ SCEN=(
 	"tx-even-3k tx -r 3000"
 	"tx-even-6k tx -r 6000"
 	"tx-burst-3k tx -r 3000 --burst 8"
-	"rr1 rx -r 20000 --closed-loop 1"
-	"rr8 rx -r 20000 --closed-loop 8"
+	"rx-rr1 rx -r 20000 --closed-loop 1"
+	"rx-rr8 rx -r 20000 --closed-loop 8"
+	"tx-rr1 tx -r 20000 --closed-loop 1"
+	"tx-rr8 tx -r 20000 --closed-loop 8"
 )
 
 host_load_ours || { echo "host-ab: cannot load our vhost_net" >&2; exit 1; }

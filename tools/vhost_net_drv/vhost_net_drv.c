@@ -124,7 +124,7 @@ static struct config {
 	unsigned int swap_us;	/* 0: never swap the call eventfds */
 	unsigned int seed;
 	const char *held;	/* --held scenario, NULL: none */
-	unsigned int in_flight;	/* --closed-loop: RX frames in flight, 0: open */
+	unsigned int in_flight;	/* --closed-loop: frames in flight, 0: open */
 	unsigned int burst;	/* --burst: frames paced as one, 1: evenly */
 	unsigned int rx_posted;	/* RX buffers posted at setup, 0: all */
 	bool verbose;
@@ -712,7 +712,7 @@ static void *tx_guest_thread(void *arg)
 
 	for (;;) {
 		uint64_t now = now_ns(), timeout = POLL_NS, due = 0;
-		bool full = false;
+		bool full = false, waiting = false;
 
 		if (!done && producer_done(i, now)) {
 			done = true;
@@ -723,13 +723,23 @@ static void *tx_guest_thread(void *arg)
 		if (!done) {
 			unsigned int burst = 0;
 
-			/* Opportunistic reclaim, like a driver's start_xmit. */
-			dev.tx_reclaim_opportunistic += tx_reclaim_enable(q);
+			/*
+			 * Opportunistic reclaim, like a driver's start_xmit;
+			 * closed loop: a frame's completion signal frees it.
+			 */
+			if (!cfg.in_flight)
+				dev.tx_reclaim_opportunistic +=
+					tx_reclaim_enable(q);
 			due = pace_due(now);
 			while (i < due && burst++ < BURST_MAX) {
 				uint16_t id;
 				uint8_t *buf;
 
+				if (cfg.in_flight &&
+				    q->num - q->nfree >= cfg.in_flight) {
+					waiting = true;
+					break;
+				}
 				if (!q->nfree) {
 					full = true;
 					dev.tx_ring_full++;
@@ -748,12 +758,15 @@ static void *tx_guest_thread(void *arg)
 					pending = 0;
 				}
 			}
-			if (full && pending) {
+			if ((full || waiting) && pending) {
 				/* The device must see everything or we stall. */
 				vq_kick(q);
 				pending = 0;
 			}
-			if (!full && i >= due && cfg.rate > 0 && i < dev.n_target) {
+			if (waiting) {
+				timeout = POLL_NS;	/* for the signal */
+			} else if (!full && i >= due && cfg.rate > 0 &&
+				   i < dev.n_target) {
 				uint64_t next = pace_time(i);
 
 				now = now_ns();
@@ -1617,9 +1630,11 @@ static void usage(FILE *f)
 "      --rx-posted N       RX buffers posted at setup (default: the ring)\n"
 "      --burst N           paced traffic in bursts of N frames back to back,\n"
 "                          --rate frames/s on average (default 1: evenly)\n"
-"      --closed-loop N     RX: inject a frame only while fewer than N are\n"
-"                          on their way to the guest (request/response with\n"
-"                          N in flight), at most --rate\n"
+"      --closed-loop N     request/response with N in flight, at most\n"
+"                          --rate: RX: inject a frame only while fewer than\n"
+"                          N are on their way to the guest; TX: queue one\n"
+"                          only while fewer than N wait for the completion\n"
+"                          signal that frees them (no reclaim without one)\n"
 "      --seed N            for --close-busy's and --kill-busy's moments\n"
 "                          (default: from the clock; printed as seed=)\n"
 "      --grace MS          drain time after traffic (default 50), plus the\n"
