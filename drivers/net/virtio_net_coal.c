@@ -10,6 +10,7 @@
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/ncoal.h>
+#include <linux/ncoal_dim.h>
 #include <linux/netdevice.h>
 #include <linux/netpoll.h>
 #include <linux/smp.h>
@@ -24,6 +25,30 @@ static const struct ncoal_limits virtnet_coal_limits = {
 	.max_interval_ms = VIRTNET_COAL_MAX_INTERVAL_MS,
 	.max_rate_threshold = VIRTNET_COAL_MAX_RATE_THRESHOLD,
 };
+
+/*
+ * What applies to the queues: the parameters as limited by the
+ * synchronisation with the device (virtnet_coal_sync_limit()), with the
+ * engine off in mode off; and the policy of the mode.  With
+ * &virtnet_coal.lock held.
+ */
+static void virtnet_coal_effective(struct virtnet_coal *vc,
+				   struct ncoal_params *p,
+				   struct ncoal_dim_params *dp)
+{
+	lockdep_assert_held(&vc->lock);
+
+	*p = vc->params;
+	virtnet_coal_sync_limit(vc, p);
+	if (vc->mode == NCOAL_MODE_OFF)
+		p->usecs = 0;
+	*dp = (struct ncoal_dim_params) {
+		.mode = vc->mode == NCOAL_MODE_ADAPTIVE ? NCOAL_MODE_ADAPTIVE :
+							  NCOAL_MODE_FIXED,
+		.min_usecs = VIRTNET_COAL_MIN_HOLD_USECS,
+		.table = NCOAL_DIM_TABLE_FRAMES,
+	};
+}
 
 /**
  * virtnet_coal_init - initialise the kick coalescing state of a device
@@ -40,6 +65,7 @@ void virtnet_coal_init(struct virtnet_coal *vc)
 		.rate_threshold = VIRTNET_COAL_RATE_THRESHOLD,
 		.rate_interval_ms = VIRTNET_COAL_RATE_INTERVAL_MS,
 	};
+	vc->mode = VIRTNET_COAL_TX_KICK_MODE;
 	mutex_init(&vc->lock);
 	INIT_LIST_HEAD(&vc->txqs);
 	virtnet_coal_sync_init(vc, NULL);
@@ -72,6 +98,7 @@ static enum hrtimer_restart virtnet_coal_timer(struct hrtimer *timer)
 void virtnet_coal_txq_init(struct virtnet_coal *vc, struct virtnet_coal_txq *q,
 			   struct netdev_queue *txq, u32 index)
 {
+	struct ncoal_dim_params dp;
 	struct ncoal_params eff;
 
 	hrtimer_init(&q->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
@@ -80,12 +107,13 @@ void virtnet_coal_txq_init(struct virtnet_coal *vc, struct virtnet_coal_txq *q,
 	q->txq = txq;
 	q->index = index;
 	q->unreported = 0;
+	q->unreported_bytes = 0;
 	q->forced = 0;
 
 	mutex_lock(&vc->lock);
-	eff = vc->params;
-	virtnet_coal_sync_limit(vc, &eff);
+	virtnet_coal_effective(vc, &eff, &dp);
 	ncoal_init(&q->nc, &eff, ktime_get_ns());
+	ncoal_dim_init(&q->dim, NCOAL_DIM_TX, &dp, &q->nc);
 	list_add_tail(&q->node, &vc->txqs);
 	mutex_unlock(&vc->lock);
 }
@@ -95,8 +123,8 @@ void virtnet_coal_txq_init(struct virtnet_coal *vc, struct virtnet_coal_txq *q,
  * @q: the queue's state
  *
  * For a device being reset or removed: a held kick is dropped, not sent;
- * the frames it covered are freed with the ring.  No timer runs after
- * this returns.
+ * the frames it covered are freed with the ring.  No timer and no policy
+ * work runs after this returns.  Sleeps.
  */
 void virtnet_coal_txq_destroy(struct virtnet_coal_txq *q)
 {
@@ -110,15 +138,18 @@ void virtnet_coal_txq_destroy(struct virtnet_coal_txq *q)
 	__netif_tx_unlock_bh(q->txq);
 	list_del(&q->node);
 	mutex_unlock(&vc->lock);
+	ncoal_dim_destroy(&q->dim);
 }
 
 /**
  * virtnet_coal_xmit - whether start_xmit kicks now
  * @q: the queue's state
+ * @bytes: the frame's length (skb->len), for the adaptive mode
  * @kick: what the driver would do without coalescing: true to kick now
  *
  * Called with the TX lock held for every frame start_xmit handles.  While
- * coalescing is active, a due kick is held unless the queue is stopped (a
+ * coalescing is active, a due kick is held (for as long as the mode's
+ * hold says) unless the queue is stopped (a
  * full ring, or BQL: the stack then waits for completions, which need
  * the kick) or netpoll transmits (IRQs off: at panic, after
  * smp_send_stop(), the timer never runs).  Below the rate threshold, or
@@ -126,18 +157,21 @@ void virtnet_coal_txq_destroy(struct virtnet_coal_txq *q)
  *
  * Return: true if the caller must kick now.
  */
-bool virtnet_coal_xmit(struct virtnet_coal_txq *q, bool kick)
+bool virtnet_coal_xmit(struct virtnet_coal_txq *q, u32 bytes, bool kick)
 {
 	enum ncoal_action action;
 	u32 frames;
 
 	q->unreported++;
+	q->unreported_bytes += bytes;
 	if (!kick)
 		return false;
 
 	frames = q->unreported;
+	bytes = q->unreported_bytes;
 	q->unreported = 0;
-	action = ncoal_due(&q->nc, ktime_get_ns(), frames);
+	q->unreported_bytes = 0;
+	action = ncoal_dim_due(&q->dim, &q->nc, ktime_get_ns(), frames, bytes);
 	if (action == NCOAL_SEND)
 		return true;
 
@@ -192,14 +226,17 @@ void virtnet_coal_txq_stop(struct virtnet_coal_txq *q)
  * frame bound must be valid even while coalescing is off, so that
  * switching it on needs one change only.
  *
- * Return: 0 if @p is acceptable, -EINVAL if a value is invalid, -ERANGE
- * if one is out of range.
+ * Return: 0 if @p is acceptable, -EINVAL if a value (the mode included)
+ * is invalid, -ERANGE if one is out of range.
  */
-int virtnet_coal_validate(const struct ncoal_params *p)
+int virtnet_coal_validate(const struct virtnet_coal_params *p)
 {
-	if (!p->max_frames || p->rate_interval_ms < VIRTNET_COAL_MIN_INTERVAL_MS)
+	const struct ncoal_params *k = &p->kick;
+
+	if (p->mode >= NCOAL_MODE_NUM || !k->max_frames ||
+	    k->rate_interval_ms < VIRTNET_COAL_MIN_INTERVAL_MS)
 		return -EINVAL;
-	return ncoal_params_validate(p, &virtnet_coal_limits);
+	return ncoal_params_validate(k, &virtnet_coal_limits);
 }
 
 /**
@@ -207,21 +244,23 @@ int virtnet_coal_validate(const struct ncoal_params *p)
  * @vc: the device's state, with &virtnet_coal.lock held
  *
  * The parameters in effect are &virtnet_coal.params as limited by the
- * synchronisation with the device (virtnet_coal_sync_limit()).  Held kicks
- * the change makes due are sent.
+ * synchronisation with the device (virtnet_coal_sync_limit()), and the
+ * engine off in mode off.  A change of mode restarts the adaptive
+ * policy's learning.  Held kicks the change makes due are sent.
  */
 void virtnet_coal_apply(struct virtnet_coal *vc)
 {
 	struct virtnet_coal_txq *q;
+	struct ncoal_dim_params dp;
 	struct ncoal_params eff;
+	bool kick;
 
-	lockdep_assert_held(&vc->lock);
-
-	eff = vc->params;
-	virtnet_coal_sync_limit(vc, &eff);
+	virtnet_coal_effective(vc, &eff, &dp);
 	list_for_each_entry(q, &vc->txqs, node) {
 		__netif_tx_lock_bh(q->txq);
-		if (ncoal_set_params(&q->nc, &eff))
+		kick = ncoal_set_params(&q->nc, &eff);
+		kick |= ncoal_dim_set_params(&q->dim, &q->nc, &dp);
+		if (kick)
 			virtnet_coal_kick(q);
 		__netif_tx_unlock_bh(q->txq);
 	}
@@ -240,7 +279,7 @@ void virtnet_coal_apply(struct virtnet_coal *vc)
  * Return: 0, or the error of virtnet_coal_validate().
  */
 int virtnet_coal_set_params(struct virtnet_coal *vc,
-			    const struct ncoal_params *p)
+			    const struct virtnet_coal_params *p)
 {
 	int err;
 
@@ -249,7 +288,8 @@ int virtnet_coal_set_params(struct virtnet_coal *vc,
 		return err;
 
 	mutex_lock(&vc->lock);
-	vc->params = *p;
+	vc->params = p->kick;
+	vc->mode = p->mode;
 	virtnet_coal_apply(vc);
 	mutex_unlock(&vc->lock);
 
@@ -263,9 +303,11 @@ int virtnet_coal_set_params(struct virtnet_coal *vc,
  * @vc: the device's state
  * @p: filled with the parameters in effect
  */
-void virtnet_coal_get_params(struct virtnet_coal *vc, struct ncoal_params *p)
+void virtnet_coal_get_params(struct virtnet_coal *vc,
+			     struct virtnet_coal_params *p)
 {
 	mutex_lock(&vc->lock);
-	*p = vc->params;
+	p->kick = vc->params;
+	p->mode = vc->mode;
 	mutex_unlock(&vc->lock);
 }

@@ -7,9 +7,12 @@
  * packet rate is at or above a threshold, the kick is held until
  * tx_kick_frames frames are pending or tx_kick_usecs have passed since
  * the first held frame, whichever comes first.  Below the threshold the
- * driver kicks exactly as it would without it.  The decisions are made by
- * the shared engine in include/linux/ncoal.h; this code owns the timer,
- * the locking and the driver's knobs.
+ * driver kicks exactly as it would without it.  That is the fixed mode;
+ * in the adaptive mode lib/dim's decision picks each queue's hold from
+ * what it measures (frames, bytes, kicks), from holding nothing up to
+ * those bounds (include/linux/ncoal_dim.h, the frames table).  The decisions are made by the
+ * shared engine in include/linux/ncoal.h and its policy; this code owns
+ * the timer, the locking and the driver's knobs.
  *
  * virtio_net.c embeds a &struct virtnet_coal in its device and a
  * &struct virtnet_coal_txq in each send queue, and calls in through the
@@ -29,6 +32,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/ncoal.h>
+#include <linux/ncoal_dim.h>
 #include <linux/sysfs.h>
 #include <linux/types.h>
 
@@ -51,6 +55,14 @@ struct netlink_ext_ack;
 #define VIRTNET_COAL_RATE_INTERVAL_MS	1000
 #define VIRTNET_COAL_TX_KICK_USECS	100
 #define VIRTNET_COAL_TX_KICK_FRAMES	32
+#define VIRTNET_COAL_TX_KICK_MODE	NCOAL_MODE_FIXED
+
+/*
+ * Adaptive mode: the shortest hold a profile below the bound has, in
+ * microseconds; a timer much shorter than that costs about what the kick
+ * it saves costs.
+ */
+#define VIRTNET_COAL_MIN_HOLD_USECS	10
 
 /* Accepted ranges of the knobs. */
 #define VIRTNET_COAL_MAX_RATE_THRESHOLD	100000000
@@ -60,14 +72,26 @@ struct netlink_ext_ack;
 #define VIRTNET_COAL_MAX_FRAMES		256
 
 /* Per-queue counters in ethtool -S, after all of virtio_net's own. */
-#define VIRTNET_COAL_TXQ_STATS		8
+#define VIRTNET_COAL_TXQ_STATS		10
 
 struct virtnet_coal_txq;
 
 /**
+ * struct virtnet_coal_params - kick coalescing settings of a device
+ * @kick: the engine's parameters: the bounds of every hold, the gate
+ * @mode: &enum ncoal_mode: 0 off, 1 fixed (hold for the bounds), 2
+ *	adaptive (lib/dim's decision picks the hold within the bounds)
+ */
+struct virtnet_coal_params {
+	struct ncoal_params kick;
+	u32 mode;
+};
+
+/**
  * struct virtnet_coal - kick coalescing state of one device
  * @params: parameters of every send queue
- * @lock: protects @params and @txqs
+ * @mode: &enum ncoal_mode of every send queue
+ * @lock: protects @params, @mode and @txqs
  * @txqs: the send queues' &struct virtnet_coal_txq, in queue order
  * @sysfs_group: the device's virtio_coalesce group, see
  *	virtnet_coal_sysfs_group()
@@ -76,7 +100,8 @@ struct virtnet_coal_txq;
  */
 struct virtnet_coal {
 	struct ncoal_params params;
-	struct mutex lock;	/* protects params and txqs */
+	u32 mode;
+	struct mutex lock;	/* protects params, mode and txqs */
 	struct list_head txqs;
 	struct attribute_group sysfs_group;
 	struct virtnet_coal_sync sync;
@@ -85,23 +110,27 @@ struct virtnet_coal {
 /**
  * struct virtnet_coal_txq - kick coalescing state of one send queue
  * @nc: the engine
+ * @dim: its policy
  * @timer: sends a held kick when its delay is over
  * @vc: the device's state
  * @txq: the queue whose TX lock serialises @nc
  * @node: entry in &virtnet_coal.txqs
  * @index: queue number
  * @unreported: frames queued since the last kick decision
+ * @unreported_bytes: their bytes
  * @forced: held kicks sent at once because the queue stopped or netpoll
  *	transmitted
  */
 struct virtnet_coal_txq {
 	struct ncoal nc;
+	struct ncoal_dim dim;
 	struct hrtimer timer;
 	struct virtnet_coal *vc;
 	struct netdev_queue *txq;
 	struct list_head node;
 	u32 index;
 	u32 unreported;
+	u32 unreported_bytes;
 	u64 forced;
 };
 
@@ -113,13 +142,14 @@ void virtnet_coal_init(struct virtnet_coal *vc);
 void virtnet_coal_txq_init(struct virtnet_coal *vc, struct virtnet_coal_txq *q,
 			   struct netdev_queue *txq, u32 index);
 void virtnet_coal_txq_destroy(struct virtnet_coal_txq *q);
-bool virtnet_coal_xmit(struct virtnet_coal_txq *q, bool kick);
+bool virtnet_coal_xmit(struct virtnet_coal_txq *q, u32 bytes, bool kick);
 void virtnet_coal_txq_flush(struct virtnet_coal_txq *q);
 void virtnet_coal_txq_stop(struct virtnet_coal_txq *q);
-int virtnet_coal_validate(const struct ncoal_params *p);
+int virtnet_coal_validate(const struct virtnet_coal_params *p);
 int virtnet_coal_set_params(struct virtnet_coal *vc,
-			    const struct ncoal_params *p);
-void virtnet_coal_get_params(struct virtnet_coal *vc, struct ncoal_params *p);
+			    const struct virtnet_coal_params *p);
+void virtnet_coal_get_params(struct virtnet_coal *vc,
+			     struct virtnet_coal_params *p);
 void virtnet_coal_apply(struct virtnet_coal *vc);
 
 /* virtio_net_coal_sysfs.c: /sys/class/net/<dev>/virtio_coalesce/ */
@@ -133,7 +163,8 @@ u64 *virtnet_coal_txq_get_stats(struct virtnet_coal_txq *q, u64 *data);
 #define VIRTNET_COAL_ETHTOOL_PARAMS (ETHTOOL_COALESCE_PKT_RATE_LOW |	\
 				     ETHTOOL_COALESCE_RATE_SAMPLE_INTERVAL |\
 				     ETHTOOL_COALESCE_TX_AGGR_MAX_FRAMES |	\
-				     ETHTOOL_COALESCE_TX_AGGR_TIME_USECS)
+				     ETHTOOL_COALESCE_TX_AGGR_TIME_USECS |\
+				     ETHTOOL_COALESCE_USE_ADAPTIVE_TX)
 
 void virtnet_coal_ethtool_get(struct virtnet_coal *vc,
 			      struct ethtool_coalesce *ec,
@@ -141,7 +172,7 @@ void virtnet_coal_ethtool_get(struct virtnet_coal *vc,
 int virtnet_coal_ethtool_check(struct virtnet_coal *vc,
 			       const struct ethtool_coalesce *ec,
 			       const struct kernel_ethtool_coalesce *kec,
-			       struct ncoal_params *p,
+			       struct virtnet_coal_params *p,
 			       struct netlink_ext_ack *extack);
 
 #endif /* _VIRTIO_NET_COAL_H */

@@ -5,6 +5,7 @@
 
 #include <linux/ethtool.h>
 #include <linux/ncoal.h>
+#include <linux/ncoal_dim.h>
 #include <linux/netdevice.h>
 
 #include "virtio_net_coal.h"
@@ -19,6 +20,8 @@ static const char * const virtnet_coal_txq_stat_names[] = {
 	"kick_gate_on",
 	"kick_gate_off",
 	"kick_rate",
+	"kick_profile",
+	"kick_profile_moves",
 };
 
 static_assert(ARRAY_SIZE(virtnet_coal_txq_stat_names) ==
@@ -52,15 +55,25 @@ void virtnet_coal_txq_get_strings(u32 index, u8 **data)
  * transmitted.
  * kick_gate_on/off count rate gate transitions; kick_rate is the rate
  * measured last, in packets per second.  Frames are buffers added to
- * the ring: a GSO packet counts once.
+ * the ring: a GSO packet counts once.  kick_profile is the hold in
+ * effect as a DIM profile: in adaptive mode the one DIM picked, 0
+ * (nothing held) to 4 (the bounds); 4 in fixed mode, 0 in mode off.
+ * kick_profile_moves counts DIM's moves since the queue was set up.
  *
  * Return: @data advanced past the values.
  */
 u64 *virtnet_coal_txq_get_stats(struct virtnet_coal_txq *q, u64 *data)
 {
 	const struct ncoal_stats *st = ncoal_read_stats(&q->nc);
+	u64 profile;
 
 	__netif_tx_lock_bh(q->txq);
+	if (ncoal_state(&q->nc) == NCOAL_STATE_OFF)
+		profile = 0;
+	else if (ncoal_dim_mode(&q->dim) == NCOAL_MODE_ADAPTIVE)
+		profile = ncoal_dim_profile_ix(&q->dim);
+	else
+		profile = NET_DIM_PARAMS_NUM_PROFILES - 1;
 	*data++ = st->due;
 	*data++ = st->deferred - q->forced;
 	*data++ = st->timer_fires;
@@ -69,6 +82,8 @@ u64 *virtnet_coal_txq_get_stats(struct virtnet_coal_txq *q, u64 *data)
 	*data++ = st->activations;
 	*data++ = st->deactivations;
 	*data++ = ncoal_rate(&q->nc);
+	*data++ = profile;
+	*data++ = ncoal_dim_moves(&q->dim);
 	__netif_tx_unlock_bh(q->txq);
 
 	return data;
@@ -76,9 +91,11 @@ u64 *virtnet_coal_txq_get_stats(struct virtnet_coal_txq *q, u64 *data)
 
 /*
  * ethtool -C: pkt-rate-low is rate_threshold, sample-interval is
- * rate_interval_ms in seconds, tx-aggr-max-frames is tx_kick_frames and
- * tx-aggr-time-usecs is tx_kick_usecs.  The values are the ones sysfs
- * shows; there is no second copy.
+ * rate_interval_ms in seconds, tx-aggr-max-frames is tx_kick_frames,
+ * tx-aggr-time-usecs is tx_kick_usecs and adaptive-tx is tx_kick_mode
+ * 2 (adaptive): on selects it, off leaves it for the fixed mode and
+ * leaves modes 0 and 1 as they are.  The values are the ones sysfs shows;
+ * there is no second copy.
  */
 
 #define VIRTNET_COAL_MAX_INTERVAL_SECS	(VIRTNET_COAL_MAX_INTERVAL_MS / 1000U)
@@ -92,7 +109,8 @@ static u32 virtnet_coal_interval_secs(u32 ms)
 /**
  * virtnet_coal_ethtool_get - report kick coalescing to ethtool -c
  * @vc: the device's state
- * @ec: filled in: pkt_rate_low, rate_sample_interval
+ * @ec: filled in: pkt_rate_low, rate_sample_interval,
+ *	use_adaptive_tx_coalesce
  * @kec: filled in: tx_aggr_max_frames, tx_aggr_time_usecs
  *
  * A sampling interval that is not a whole number of seconds reads as the
@@ -102,19 +120,22 @@ void virtnet_coal_ethtool_get(struct virtnet_coal *vc,
 			      struct ethtool_coalesce *ec,
 			      struct kernel_ethtool_coalesce *kec)
 {
-	struct ncoal_params p;
+	struct virtnet_coal_params p;
 
 	virtnet_coal_get_params(vc, &p);
-	ec->pkt_rate_low = p.rate_threshold;
-	ec->rate_sample_interval = virtnet_coal_interval_secs(p.rate_interval_ms);
-	kec->tx_aggr_max_frames = p.max_frames;
-	kec->tx_aggr_time_usecs = p.usecs;
+	ec->pkt_rate_low = p.kick.rate_threshold;
+	ec->rate_sample_interval =
+		virtnet_coal_interval_secs(p.kick.rate_interval_ms);
+	ec->use_adaptive_tx_coalesce = p.mode == NCOAL_MODE_ADAPTIVE;
+	kec->tx_aggr_max_frames = p.kick.max_frames;
+	kec->tx_aggr_time_usecs = p.kick.usecs;
 }
 
 /* Say which value virtnet_coal_validate() rejected. */
 static void virtnet_coal_ethtool_explain(const struct ncoal_params *p,
 					 struct netlink_ext_ack *extack)
 {
+	/* The mode comes from a boolean: always valid. */
 	if (p->usecs > VIRTNET_COAL_MAX_USECS)
 		NL_SET_ERR_MSG_FMT_MOD(extack, "tx-aggr-time-usecs above %u",
 				       VIRTNET_COAL_MAX_USECS);
@@ -134,7 +155,7 @@ static void virtnet_coal_ethtool_explain(const struct ncoal_params *p,
  * @vc: the device's state
  * @ec: the request, as completed by ethtool from virtnet_coal_ethtool_get()
  * @kec: the request's kernel part
- * @p: filled in with the parameters to pass to virtnet_coal_set_params()
+ * @cp: filled in with the parameters to pass to virtnet_coal_set_params()
  * @extack: for an error message
  *
  * Changes nothing, so that the caller can check the rest of the request
@@ -148,13 +169,14 @@ static void virtnet_coal_ethtool_explain(const struct ncoal_params *p,
 int virtnet_coal_ethtool_check(struct virtnet_coal *vc,
 			       const struct ethtool_coalesce *ec,
 			       const struct kernel_ethtool_coalesce *kec,
-			       struct ncoal_params *p,
+			       struct virtnet_coal_params *cp,
 			       struct netlink_ext_ack *extack)
 {
 	u32 secs = ec->rate_sample_interval;
+	struct ncoal_params *p = &cp->kick;
 	int err;
 
-	virtnet_coal_get_params(vc, p);
+	virtnet_coal_get_params(vc, cp);
 	if (secs != virtnet_coal_interval_secs(p->rate_interval_ms)) {
 		if (secs > VIRTNET_COAL_MAX_INTERVAL_SECS) {
 			NL_SET_ERR_MSG_FMT_MOD(extack,
@@ -167,8 +189,12 @@ int virtnet_coal_ethtool_check(struct virtnet_coal *vc,
 	p->rate_threshold = ec->pkt_rate_low;
 	p->max_frames = kec->tx_aggr_max_frames;
 	p->usecs = kec->tx_aggr_time_usecs;
+	if (ec->use_adaptive_tx_coalesce)
+		cp->mode = NCOAL_MODE_ADAPTIVE;
+	else if (cp->mode == NCOAL_MODE_ADAPTIVE)
+		cp->mode = NCOAL_MODE_FIXED;
 
-	err = virtnet_coal_validate(p);
+	err = virtnet_coal_validate(cp);
 	if (err)
 		virtnet_coal_ethtool_explain(p, extack);
 	return err;

@@ -12,6 +12,7 @@
 #include <linux/minmax.h>
 #include <linux/mutex.h>
 #include <linux/ncoal.h>
+#include <linux/ncoal_dim.h>
 #include <linux/netdevice.h>
 
 #include "virtio_net_coal.h"
@@ -54,8 +55,8 @@ void virtnet_coal_sync_init(struct virtnet_coal *vc,
  */
 void virtnet_coal_sync_limit(struct virtnet_coal *vc, struct ncoal_params *p)
 {
+	struct virtnet_coal_params gate = { .mode = vc->mode };
 	struct virtnet_coal_sync *s = &vc->sync;
-	struct ncoal_params gate;
 
 	lockdep_assert_held(&vc->lock);
 
@@ -66,14 +67,17 @@ void virtnet_coal_sync_limit(struct virtnet_coal *vc, struct ncoal_params *p)
 	}
 
 	p->usecs = min(p->usecs, s->tx_kick_usecs_allowed);
-	gate = *p;
-	gate.rate_threshold = s->rate_threshold;
-	gate.rate_interval_ms = s->rate_interval_ms;
+	gate.kick = *p;
+	gate.kick.rate_threshold = s->rate_threshold;
+	gate.kick.rate_interval_ms = s->rate_interval_ms;
 	if (!virtnet_coal_validate(&gate))
-		*p = gate;
+		*p = gate.kick;
 }
 
-/* Fill @prop from the budget, the RX values and the kick parameters. */
+/*
+ * Fill @prop from the budget, the RX values and the kick parameters; in
+ * mode off the driver holds no kick.
+ */
 static void virtnet_coal_sync_proposal(struct virtnet_coal *vc,
 				       struct virtio_net_ctrl_coal_sync *prop,
 				       u32 rx_usecs, u32 rx_frames)
@@ -82,7 +86,8 @@ static void virtnet_coal_sync_proposal(struct virtnet_coal *vc,
 		.budget_usecs = cpu_to_le32(vc->sync.budget_usecs),
 		.rx_usecs = cpu_to_le32(rx_usecs),
 		.rx_max_packets = cpu_to_le32(rx_frames),
-		.tx_kick_usecs = cpu_to_le32(vc->params.usecs),
+		.tx_kick_usecs = cpu_to_le32(vc->mode == NCOAL_MODE_OFF ? 0 :
+					     vc->params.usecs),
 		.tx_kick_packets = cpu_to_le32(vc->params.max_frames),
 		.rate_threshold = cpu_to_le32(vc->params.rate_threshold),
 		.rate_interval_ms = cpu_to_le32(vc->params.rate_interval_ms),

@@ -11,6 +11,7 @@
 #include <linux/device.h>
 #include <linux/kernel.h>
 #include <linux/ncoal.h>
+#include <linux/ncoal_dim.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/stddef.h>
@@ -80,10 +81,13 @@ static ssize_t virtnet_coal_attr_store(struct device *d,
 	return err ? err : len;
 }
 
-/* The kick coalescer's own parameters: @off is the field's offset. */
+/*
+ * The kick coalescer's own parameters: @off is the field's offset in
+ * &struct virtnet_coal_params.
+ */
 static u32 virtnet_coal_param_get(struct virtnet_coal *vc, unsigned int off)
 {
-	struct ncoal_params p;
+	struct virtnet_coal_params p;
 
 	virtnet_coal_get_params(vc, &p);
 	return *(u32 *)((u8 *)&p + off);
@@ -92,7 +96,7 @@ static u32 virtnet_coal_param_get(struct virtnet_coal *vc, unsigned int off)
 static int virtnet_coal_param_set(struct virtnet_coal *vc, unsigned int off,
 				  u32 val)
 {
-	struct ncoal_params p;
+	struct virtnet_coal_params p;
 
 	virtnet_coal_get_params(vc, &p);
 	*(u32 *)((u8 *)&p + off) = val;
@@ -123,7 +127,7 @@ static struct virtnet_coal_attr virtnet_coal_attr_##_name = {		\
 #define VIRTNET_COAL_PARAM(_name, _field)				\
 	VIRTNET_COAL_ATTR(_name, 0644, virtnet_coal_param_get,		\
 			  virtnet_coal_param_set,			\
-			  offsetof(struct ncoal_params, _field))
+			  offsetof(struct virtnet_coal_params, _field))
 
 #define VIRTNET_COAL_KNOB(_name, _knob)					\
 	VIRTNET_COAL_ATTR(_name, 0644, virtnet_coal_knob_get,		\
@@ -132,10 +136,12 @@ static struct virtnet_coal_attr virtnet_coal_attr_##_name = {		\
 #define VIRTNET_COAL_KNOB_RO(_name, _knob)				\
 	VIRTNET_COAL_ATTR(_name, 0444, virtnet_coal_knob_get, NULL, _knob)
 
-VIRTNET_COAL_PARAM(rate_threshold, rate_threshold);
-VIRTNET_COAL_PARAM(rate_interval_ms, rate_interval_ms);
-VIRTNET_COAL_PARAM(tx_kick_usecs, usecs);
-VIRTNET_COAL_PARAM(tx_kick_frames, max_frames);
+VIRTNET_COAL_PARAM(rate_threshold, kick.rate_threshold);
+VIRTNET_COAL_PARAM(rate_interval_ms, kick.rate_interval_ms);
+VIRTNET_COAL_PARAM(tx_kick_usecs, kick.usecs);
+VIRTNET_COAL_PARAM(tx_kick_frames, kick.max_frames);
+/* 0 off, 1 fixed, 2 adaptive: enum ncoal_mode */
+VIRTNET_COAL_PARAM(tx_kick_mode, mode);
 VIRTNET_COAL_KNOB(budget_usecs, VIRTNET_COAL_SYNC_BUDGET);
 VIRTNET_COAL_KNOB(host_rx_usecs, VIRTNET_COAL_SYNC_HOST_RX_USECS);
 VIRTNET_COAL_KNOB(host_rx_frames, VIRTNET_COAL_SYNC_HOST_RX_FRAMES);
@@ -193,6 +199,7 @@ static struct attribute *virtnet_coal_attrs[] = {
 	&virtnet_coal_attr_rate_interval_ms.dattr.attr,
 	&virtnet_coal_attr_tx_kick_usecs.dattr.attr,
 	&virtnet_coal_attr_tx_kick_frames.dattr.attr,
+	&virtnet_coal_attr_tx_kick_mode.dattr.attr,
 	&dev_attr_state.attr,
 	/* The synchronisation's, see virtio_net_coal_sync.c */
 	&virtnet_coal_attr_budget_usecs.dattr.attr,
