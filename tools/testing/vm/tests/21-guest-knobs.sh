@@ -10,6 +10,9 @@
 . "$(dirname "$0")/../lib_guest.sh"
 ksft_begin
 
+# The shipped tx_kick_mode: fixed.
+DEF_MODE=1
+
 if ! rig_up; then
 	not_ok "guest up with our virtio_net"
 	ksft_finish
@@ -28,12 +31,12 @@ else
 fi
 
 files=$(l2 "ls $COAL_DIR" | tr '\n' ' ')
-# The five of kick coalescing and the six of the sync command (31-sync-*).
-if [ "$files" = "budget_usecs host_rx_frames host_rx_usecs host_rx_usecs_applied rate_interval_ms rate_threshold state sync_state tx_kick_frames tx_kick_usecs tx_kick_usecs_allowed " ]; then
-	ok "sysfs group virtio_coalesce has the five knobs and the sync ones"
+# The six of kick coalescing and the six of the sync command (31-sync-*).
+if [ "$files" = "budget_usecs host_rx_frames host_rx_usecs host_rx_usecs_applied rate_interval_ms rate_threshold state sync_state tx_kick_frames tx_kick_mode tx_kick_usecs tx_kick_usecs_allowed " ]; then
+	ok "sysfs group virtio_coalesce has the six knobs and the sync ones"
 else
 	log "found: $files"
-	not_ok "sysfs group virtio_coalesce has the five knobs and the sync ones"
+	not_ok "sysfs group virtio_coalesce has the six knobs and the sync ones"
 fi
 
 # A fresh probe shows the shipped (hardware) defaults: reload the module,
@@ -48,6 +51,8 @@ defaults_ok() {
 	v=$(coal_values) || return 1
 	[ "$v" = "$DEF_THRESHOLD $DEF_INTERVAL_MS $DEF_USECS $DEF_FRAMES" ] ||
 		fail "defaults: '$v'"
+	v=$(coal_get tx_kick_mode)
+	[ "$v" = "$DEF_MODE" ] || fail "default tx_kick_mode: '$v'"
 }
 
 # Values through ethtool read back through sysfs.
@@ -88,9 +93,9 @@ subsecond_interval() {
 # Guest shell helpers for the bad-value checks, which run as one guest
 # script each (one round trip per value is too slow on this rig): try
 # KNOB VALUE writes VALUE, and reports a write that succeeded or one that
-# changed any of the four values.
+# changed any of the five values.
 GUEST_TRY="cd $COAL_DIR
-vals() { echo \$(cat rate_threshold rate_interval_ms tx_kick_usecs tx_kick_frames); }
+vals() { echo \$(cat rate_threshold rate_interval_ms tx_kick_usecs tx_kick_frames tx_kick_mode); }
 bad=0
 try() {
 	b=\$(vals)
@@ -121,6 +126,10 @@ bad_sysfs_all() {
 	    for v in 0 9 60001 4294967295 abc; do try rate_interval_ms \$v; done
 	    for v in 10001 4294967295 -5 xyz; do try tx_kick_usecs \$v; done
 	    for v in 0 257 4294967295 ''; do try tx_kick_frames \"\$v\"; done
+	    for v in 3 4294967295 -1 1.5 abc ''; do try tx_kick_mode \"\$v\"; done
+	    echo 2 > tx_kick_mode
+	    for v in 3 -1 ''; do try tx_kick_mode \"\$v\"; done
+	    echo 1 > tx_kick_mode
 	    if (echo active > state) 2>/dev/null; then
 		echo 'state is writable'; bad=1
 	    fi
@@ -140,6 +149,9 @@ bad_ethtool_all() {
 	    # Unsupported by this device (no VIRTIO_NET_F_NOTF_COAL): rejected
 	    # by virtio_net as upstream, and our value is not applied either.
 	    try_cmd ethtool -C eth0 rx-usecs 10 pkt-rate-low 5555
+	    # adaptive-tx next to a bad value: the mode is not changed either.
+	    try_cmd ethtool -C eth0 adaptive-tx on sample-interval 0
+	    try_cmd ethtool -C eth0 adaptive-tx on rx-usecs 10
 	    exit \$bad"
 }
 
@@ -211,7 +223,77 @@ check "bad sysfs values rejected, nothing changes" bad_sysfs_all
 check "bad ethtool -C values rejected, nothing changes" bad_ethtool_all
 check "tx-aggr-max-frames/time-usecs map to tx_kick_frames/usecs" tx_aggr
 check "rx-frames/tx-frames keep their upstream meaning" upstream_params
+# tx_kick_mode and ethtool's adaptive-tx: on selects mode 2, off the
+# fixed mode; ethtool -c shows it; mode 0 switches the engine off with
+# the bounds kept; other values of an ethtool -C keep the mode.
+kick_mode() {
+	local c s v
+
+	coal_defaults && coal_set tx_kick_mode 1 || return 1
+	c=$(l2 'ethtool -c eth0')
+	echo "$c" | grep -q '^Adaptive RX: off  TX: off' || fail "mode 1: ethtool -c: $c"
+	l2 'ethtool -C eth0 adaptive-tx on' || fail "ethtool -C adaptive-tx on failed"
+	v=$(coal_get tx_kick_mode)
+	[ "$v" = 2 ] || fail "adaptive-tx on: tx_kick_mode '$v'"
+	c=$(l2 'ethtool -c eth0')
+	echo "$c" | grep -q '^Adaptive RX: off  TX: on' || fail "mode 2: ethtool -c: $c"
+	l2 'ethtool -C eth0 pkt-rate-low 2222' || fail "ethtool -C pkt-rate-low 2222"
+	v="$(coal_values) $(coal_get tx_kick_mode)"
+	[ "$v" = "2222 $DEF_INTERVAL_MS $DEF_USECS $DEF_FRAMES 2" ] ||
+		fail "pkt-rate-low in mode 2: sysfs shows '$v'"
+	l2 'ethtool -C eth0 adaptive-tx off' || fail "ethtool -C adaptive-tx off failed"
+	v=$(coal_get tx_kick_mode)
+	[ "$v" = 1 ] || fail "adaptive-tx off: tx_kick_mode '$v'"
+	coal_set tx_kick_mode 0 || fail "write tx_kick_mode 0"
+	s=$(coal_get state)
+	v=$(coal_values)
+	[ "$s" = off ] && [ "$v" = "2222 $DEF_INTERVAL_MS $DEF_USECS $DEF_FRAMES" ] ||
+		fail "mode 0: state '$s', values '$v'"
+	l2 'ethtool -C eth0 pkt-rate-low 3333' || fail "ethtool -C pkt-rate-low 3333"
+	v=$(coal_get tx_kick_mode)
+	[ "$v" = 0 ] || fail "pkt-rate-low in mode 0: tx_kick_mode '$v'"
+	l2 'ethtool -C eth0 adaptive-tx on' || fail "adaptive-tx on from mode 0"
+	v=$(coal_get tx_kick_mode)
+	[ "$v" = 2 ] || fail "adaptive-tx on from mode 0: tx_kick_mode '$v'"
+	coal_set rate_threshold 0 || return 1
+	s=$(coal_get state)
+	[ "$s" = active ] || fail "mode 2, rate_threshold 0: state '$s'"
+	coal_set tx_kick_mode 1
+}
+
+# adaptive-rx keeps its upstream meaning: on this device (no
+# VIRTIO_NET_F_NOTF_COAL) upstream accepts it and does nothing, and it
+# does not touch the TX kick mode.
+adaptive_rx() {
+	local c v
+
+	coal_defaults && coal_set tx_kick_mode 1 || return 1
+	l2 'ethtool -C eth0 adaptive-rx on' >/dev/null 2>&1
+	v=$(coal_get tx_kick_mode)
+	[ "$v" = 1 ] || fail "adaptive-rx on: tx_kick_mode '$v'"
+	c=$(l2 'ethtool -c eth0')
+	echo "$c" | grep -q '^Adaptive RX: off  TX: off' || fail "ethtool -c: $c"
+}
+
+# ethtool -S: the profile and its moves per TX queue; 4 in fixed mode, 0
+# in mode 0.
+stats_profile() {
+	local p
+
+	coal_defaults && coal_set tx_kick_mode 1 || return 1
+	p=$(l2 'ethtool -S eth0' | grep -E '^ *tx0_kick_profile(_moves)?:' | tr -d ' ' | tr '\n' ' ')
+	[ "$p" = "tx0_kick_profile:4 tx0_kick_profile_moves:0 " ] || fail "mode 1: '$p'"
+	coal_set tx_kick_mode 0 || return 1
+	p=$(l2 'ethtool -S eth0' | grep -E '^ *tx0_kick_profile:' | tr -d ' ')
+	[ "$p" = "tx0_kick_profile:0" ] || fail "mode 0: '$p'"
+	coal_set tx_kick_mode 1
+}
+
 check "state: off, idle, active" state_values
+check "tx_kick_mode and adaptive-tx: ethtool -C/-c, modes kept" kick_mode
+check "adaptive-rx keeps its upstream meaning" adaptive_rx
+check "ethtool -S: txN_kick_profile, txN_kick_profile_moves" stats_profile
 
 coal_defaults >/dev/null 2>&1
+coal_set tx_kick_mode "$DEF_MODE" >/dev/null 2>&1
 ksft_finish
