@@ -169,6 +169,7 @@ u64 *virtnet_coal_txq_get_stats(struct virtnet_coal_txq *q, u64 *data);
 void virtnet_coal_ethtool_get(struct virtnet_coal *vc,
 			      struct ethtool_coalesce *ec,
 			      struct kernel_ethtool_coalesce *kec);
+bool virtnet_coal_ethtool_in_queue(const struct ethtool_coalesce *ec);
 int virtnet_coal_ethtool_check(struct virtnet_coal *vc,
 			       const struct ethtool_coalesce *ec,
 			       const struct kernel_ethtool_coalesce *kec,

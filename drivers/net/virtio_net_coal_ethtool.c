@@ -151,6 +151,22 @@ static void virtnet_coal_ethtool_explain(const struct ncoal_params *p,
 }
 
 /**
+ * virtnet_coal_ethtool_in_queue - a per-queue request sets kick coalescing
+ * @ec: the request (ethtool -Q ... --coalesce), completed by ethtool from
+ *	the per-queue values, which have no kick coalescing parameters
+ *
+ * Kick coalescing is per device: the caller rejects such a request
+ * (EOPNOTSUPP) rather than ignore these values.
+ *
+ * Return: true if @ec sets pkt-rate-low, sample-interval or adaptive-tx.
+ */
+bool virtnet_coal_ethtool_in_queue(const struct ethtool_coalesce *ec)
+{
+	return ec->pkt_rate_low || ec->rate_sample_interval ||
+	       ec->use_adaptive_tx_coalesce;
+}
+
+/**
  * virtnet_coal_ethtool_check - kick coalescing parameters of an ethtool -C
  * @vc: the device's state
  * @ec: the request, as completed by ethtool from virtnet_coal_ethtool_get()
