@@ -178,18 +178,32 @@ adaptive_rr_ok() {
 }
 check "rx adaptive, request/response: holds (almost) nothing where fixed holds every frame" adaptive_rr_ok
 
-run flood_off -m rx -r 3000 -d 4 -c rx:0:64:0:100
-run flood_adaptive -m rx -r 3000 -d 4 -c rx:2000:64:0:100:adaptive
-adaptive_flood_ok() {
-	local o=flood_off a=flood_adaptive
+# An evenly paced flood: adaptive must reach most of fixed mode's
+# reduction of signals/packet (issue 20 asks for 70% in the bench; the
+# policy stayed at profile 0-1 here and reached about half).
+for dir in rx tx; do
+	run flood_off_$dir -m $dir -r 3000 -d 4 -c $dir:0:64:0:100
+	run flood_fixed_$dir -m $dir -r 3000 -d 4 -c $dir:2000:64:0:100
+	run flood_adaptive_$dir -m $dir -r 3000 -d 4 -c $dir:2000:64:0:100:adaptive
+	adaptive_flood_ok() {
+		local o=flood_off_$dir f=flood_fixed_$dir a=flood_adaptive_$dir
+		local so sf sa
 
-	log "flood $(v $a rx_send_rate) pps: signals/pkt off $(v $o rx_signals_per_pkt), adaptive $(v $a rx_signals_per_pkt); deferred $(v $a rx_coal_signals_deferred) of $(v $a rx_coal_signals_due) due, profile $(v $a rx_coal_profile) after $(v $a rx_coal_profile_moves) moves"
-	[ "$(v $a rx_lost)" = 0 ] || fail "lost $(v $a rx_lost)"
-	[ "$(v $a rx_unsignalled)" = 0 ] || fail "unsignalled buffers"
-	fcmp "$(v $a rx_coal_signals_deferred) * 2 > $(v $a rx_coal_signals_due)" ||
-		fail "adaptive held fewer than half the due signals under a flood"
-}
-check "rx adaptive, flood: holds" adaptive_flood_ok
+		so=$(v $o ${dir}_signals_per_pkt)
+		sf=$(v $f ${dir}_signals_per_pkt)
+		sa=$(v $a ${dir}_signals_per_pkt)
+		log "$dir flood $(v $a ${dir}_send_rate) pps: signals/pkt off $so, fixed $sf, adaptive $sa; deferred $(v $a ${dir}_coal_signals_deferred) of $(v $a ${dir}_coal_signals_due) due, profile $(v $a ${dir}_coal_profile) after $(v $a ${dir}_coal_profile_moves) moves"
+		[ "$(v $a ${dir}_lost)" = 0 ] || fail "lost $(v $a ${dir}_lost)"
+		[ "$(v $a ${dir}_unsignalled)" = 0 ] || fail "unsignalled buffers"
+		fcmp "$(v $a ${dir}_coal_signals_deferred) * 2 > $(v $a ${dir}_coal_signals_due)" ||
+			fail "adaptive held fewer than half the due signals under a flood"
+		fcmp "$so - $sf > 0.2" ||
+			fail "fixed mode saved little (the comparison means nothing)"
+		fcmp "$so - $sa >= 0.7 * ($so - $sf)" ||
+			fail "adaptive reached less than 70% of fixed's reduction"
+	}
+	check "$dir adaptive, flood: holds, >= 70% of fixed's reduction" adaptive_flood_ok
+done
 
 # Signals held for half a second (rate threshold 0: always active), then
 # what must send them at once; judged by counts, not by time: the signal
