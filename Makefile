@@ -5,6 +5,7 @@
 #   make demo      build everything, boot the two-level VM stack, show
 #                  stock vs coalesced side by side
 #   make check     all tests (unit, build, style, VM tests on one level)
+#   make kunit     the engine's KUnit tests on UML (kunit.py, build/kunit)
 #   make check-e2e the two-level rig (nested guest, relay QEMU): sync,
 #                  relay, soak, storms end to end
 #   make           build vhost_net.ko and virtio_net.ko into build/
@@ -25,14 +26,14 @@ SHELL := /bin/bash
 BUILD ?= $(CURDIR)/build
 export NCOAL_BUILD := $(BUILD)
 
-.PHONY: all modules deps check check-e2e demo bench bench-host unit checkpatch sparse \
+.PHONY: all modules deps check check-e2e demo bench bench-host unit kunit checkpatch sparse \
 	vm-test tools qemu clean help install uninstall patches lint stress \
 	check-debug
 
 all: modules
 
 help:
-	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/deps.sh
@@ -57,6 +58,10 @@ qemu: deps
 
 unit: deps
 	@scripts/check.sh unit
+
+# KUnit on UML: builds a kernel in build/kunit once (minutes), then reuses it
+kunit: deps
+	@scripts/kunit.sh
 
 checkpatch: deps
 	@scripts/check.sh checkpatch

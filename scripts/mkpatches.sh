@@ -711,6 +711,7 @@ add_files() {
 			sed -i -E 's/(^|[^a-z_])virtio_net\.c/\1virtio_net_main.c/g' "$dest" ;;
 		esac
 		case $f in
+		lib/*_kunit.c) ;;
 		lib/*.c)
 			lib_module "$dest" ;;
 		drivers/*.c)
@@ -826,8 +827,8 @@ passes the time, serialises the calls, owns the timer it is told to
 arm and reports the timer's expiry back; the engine returns what to do
 (send now, arm, hold) and keeps counters whose invariants the callers
 can expose (sent <= due, every held frame is sent by the timer, a flush
-or a reconfiguration). Knowing nothing of its users, it can also be
-unit tested in userspace with a fake clock.
+or a reconfiguration). Knowing nothing of its users, it is unit tested
+with KUnit on a fake clock (lib/ncoal_kunit.c).
 
 The users select NCOAL in the following patches.
 EOT
@@ -1015,6 +1016,9 @@ make_kernel() {
 				sed -i "/^obj-\\\$(CONFIG_DIMLIB) += dim\\//a obj-\$(CONFIG_NCOAL) += $libobj.o" "$KT/lib/Makefile"
 			done
 			grep -q 'CONFIG_NCOAL' "$KT/lib/Makefile" || die "lib/Makefile: no DIMLIB line to add NCOAL after"
+			if [ -f "$NCOAL_ROOT/lib/ncoal_kunit.c" ]; then
+				"$NCOAL_ROOT/scripts/kunit.sh" --wire "$KT"
+			fi
 			;;
 		vhost-uapi)
 			msg_vhost_uapi > "$msg"
@@ -1226,8 +1230,8 @@ posted separately against QEMU.
 Testing
 -------
 
-- lib/ncoal: userspace unit tests with a fake clock (plain and
-  ASan/UBSan builds).
+- lib/ncoal: KUnit tests on a fake clock (lib/ncoal_kunit.c, run on
+  UML with tools/testing/kunit/kunit.py).
 - Every patch builds (vhost_net, virtio_net, and the engine as a
   module) with W=1 and no new warnings, and is checkpatch.pl --strict
   --codespell clean; the whole series adds no sparse warning and

@@ -61,6 +61,7 @@ while read -r f; do
 done
 for d in drivers/vhost drivers/net; do
 	for f in "$NCOAL_ROOT"/lib/ncoal*.c; do
+		case $f in *_kunit.c) continue ;; esac
 		[ -f "$f" ] && cp "$f" "$STAGE/$d/"
 	done
 	cp "$NCOAL_ROOT/drivers/ncoal_ident.c" "$STAGE/$d/ncoal_ident.c"
