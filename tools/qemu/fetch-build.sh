@@ -93,6 +93,26 @@ if [ -f "$PATCHES/series" ]; then
 	done < "$PATCHES/series"
 fi
 
+# The series carries a copy of our uAPI header in linux-headers/ (as
+# QEMU's update-linux-headers.sh copies vhost.h): it must be the
+# project's header byte for byte, or the relay builds against a layout
+# the module no longer has.
+UAPI=include/uapi/linux/vhost_net_coalesce.h
+uapi_copy() {
+	awk -v f="+++ b/linux-headers/linux/${UAPI##*/}" '
+		/^diff --git / { on = 0 }
+		$0 == f { on = 1; next }
+		on && /^\+/ { print substr($0, 2) }' "$1"
+}
+if [ -f "$NCOAL_ROOT/$UAPI" ]; then
+	for p in "${series[@]}"; do
+		grep -qx "+++ b/linux-headers/linux/${UAPI##*/}" "$PATCHES/$p" ||
+			continue
+		uapi_copy "$PATCHES/$p" | cmp -s - "$NCOAL_ROOT/$UAPI" ||
+			die "$p: its linux-headers/linux/${UAPI##*/} is not $UAPI: tools/qemu/series.sh edit, copy $UAPI over it, commit --fixup, rebase --autosquash, export (tools/qemu/README.md)"
+	done
+fi
+
 # The cache key: everything the binary depends on that we control.
 key=$(
 	{

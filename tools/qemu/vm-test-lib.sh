@@ -125,6 +125,21 @@ ctrlq_take_over() {
 	echo "$out" | tail -n1
 }
 
+# ctrlq_cmd DEV CMD INLEN HEX: one class 6 command through ctrlq_inject
+# on DEV (ctrlq_take_over's), its result INLEN bytes after the ack; sets
+# CQ_ST (the ack), CQ_USED (the used length) and CQ_ANSWER (the result,
+# hex).
+ctrlq_cmd() {
+	local out
+
+	CQ_ST='' CQ_USED='' CQ_ANSWER=''
+	out=$(l2 "echo '6 $2 $3 $4' > $CIDIR/$1/cmd && cat $CIDIR/$1/cmd") ||
+		{ fail "ctrlq_inject $*: $out"; return 1; }
+	CQ_ST=$(echo "$out" | sed -n 's/^status=\([0-9]*\).*/\1/p')
+	CQ_USED=$(echo "$out" | sed -n 's/.* used=\([0-9]*\).*/\1/p')
+	CQ_ANSWER=$(echo "$out" | sed -n 's/.*answer=//p')
+}
+
 # guest_up WHAT [stock]: a fresh guest with the chosen QEMU; a failed
 # boot is a failed result named after WHAT.
 guest_up() {
