@@ -193,7 +193,12 @@ report() {
 	# shellcheck disable=SC2046 # unquoted: an empty expansion omits the option
 	"$py" "$BENCH_DIR/report.py" --out "$out" --rst "$rst" \
 		$([ "$no_plots" = 1 ] && echo --no-plots) \
-		"${meta[@]}" "${csv[@]}"
+		"${meta[@]}" "${csv[@]}" || return 1
+	# the A/B verdicts of this run alone (its repetitions, one revision)
+	if compgen -G "$out/vm/raw-guest-*.csv" >/dev/null; then
+		"$py" "$BENCH_DIR/ab.py" "$out/vm" > "$out/ab.txt" &&
+			note "A/B verdicts of this run: $out/ab.txt"
+	fi
 }
 
 if [ "$report_only" = 1 ]; then

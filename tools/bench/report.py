@@ -86,14 +86,18 @@ SCENARIOS = {
 
 
 # The guest scenarios (scenarios/guest-*.sh): comparators in one L1 boot.
-GUEST_ORDER = ["stock", "napi-defer", "busy-poll", "ours-off", "guest-only",
-               "host-only", "host-adapt", "both", "synced"]
+GUEST_ORDER = ["stock", "napi-defer", "busy-poll", "guest-dim", "ours-off",
+               "guest-only", "host-only", "host-adapt", "both", "adaptive",
+               "synced"]
 
 GUEST_SETTINGS = {
     "stock": "stock vhost_net (L1) and stock virtio_net (L2)",
     "napi-defer": "stock modules; guest eth0 napi_defer_hard_irqs 2, "
                   "gro_flush_timeout 5 ms",
     "busy-poll": "stock modules; QEMU tap poll-us=500 (vhost busy polling)",
+    "guest-dim": "our vhost_net (L1) on our relay QEMU, stock virtio_net "
+                 "(L2) with its own RX net_dim (ethtool -C eth0 adaptive-rx "
+                 "on), which sets the host's RX rings per queue",
     "ours-off": "our vhost_net and virtio_net, coalescing off (0 us) on "
                 "both levels",
     "guest-only": "ours; guest TX kicks held up to 5 ms / 32 frames, "
@@ -102,8 +106,13 @@ GUEST_SETTINGS = {
                  "to 5 ms / 64 frames, guest off",
     "host-adapt": "ours; host interrupts held as net_dim chooses, up to "
                   "5 ms / 64 frames (coalesce_mode 2), guest off",
-    "both": "ours; host 5 ms / 64 frames and guest kicks 5 ms / 32 "
-            "frames, each side set by its own admin (Debian's QEMU)",
+    "both": "ours, fixed delays: host 5 ms / 64 frames and guest kicks "
+            "5 ms / 32 frames, each side set by its own admin (Debian's "
+            "QEMU)",
+    "adaptive": "ours, adaptive on both levels: net_dim picks each hold "
+                "of the host's interrupts (up to 5 ms / 64 frames, "
+                "coalesce_mode 2) and of the guest's kicks (up to 5 ms / "
+                "32 frames, tx_kick_mode 2)",
     "synced": "ours on our relay QEMU; the guest's budget of 10 ms, half "
               "to the host's RX interrupts (5 ms / 32 frames, asked "
               "through the sync command), half to its own kicks; host TX "
@@ -250,7 +259,9 @@ SCENARIOS.update({
             "answered. Latency is the full round trip over sockperf's "
             "valid period; per-transaction counters divide by the "
             "replies received."),
-        "dirs": {"udp": "UDP request/response, host to guest and back"},
+        "dirs": {"udp": "UDP request/response, host to guest and back",
+                 "udp8": "UDP request/response, 8 clients at once (8 in "
+                         "flight)"},
         "rate_label": "{:,} req/s",
         "metrics": [
             ("tps", "transactions/s (emulated)", True),
@@ -268,7 +279,10 @@ SCENARIOS.update({
         # measured
         "title": "Guest: web requests",
         "intro": "",
-        "dirs": {"http": "HTTP GET, host to guest"},
+        "dirs": {"http": "HTTP GET, host to guest, a connection per "
+                         "request",
+                 "keepalive": "HTTP GET, host to guest, keep-alive "
+                              "connections"},
         "rate_label": "{} connections",
         "metrics": REQUEST_METRICS + [
             ("socket_errors", "socket errors", False),

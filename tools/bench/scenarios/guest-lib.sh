@@ -20,6 +20,9 @@
 #   ours        build/vhost_net.ko and build/virtio_net.ko
 #   ours-sync   the same on our relay QEMU (build/qemu, make qemu): the
 #               guest's sync command sets the host's RX delay
+#   stock-relay our vhost_net in L1, the stock virtio_net in L2, on the
+#               relay QEMU: the stock guest's own net_dim (dim=1) sets
+#               the host's RX rings through VQ_NOTF_COAL commands
 #
 # Setting spec (third word), comma-separated, "-" for none:
 #   h=US     host coalescing (ours): rx/tx_coalesce_usecs US, 64 frames,
@@ -28,6 +31,9 @@
 #            adaptive (net_dim picks each hold, h= its bound)
 #   g=US     guest TX kick coalescing (ours): tx_kick_usecs US, 32
 #            frames, same gate
+#   gm=N     (ours) the guest's tx_kick_mode: 1 fixed (default), 2
+#            adaptive (net_dim picks each hold, g= its bound)
+#   dim=1    the guest's own RX net_dim: ethtool -C eth0 adaptive-rx on
 #   napi=N:NS  guest eth0 napi_defer_hard_irqs N, gro_flush_timeout NS
 #   s=US     (ours-sync) the guest's latency budget_usecs US, split
 #            evenly: host_rx_usecs US/2 (32 frames), asked of the host
@@ -108,7 +114,7 @@ rig_is_ours() {
 }
 
 # guest_parse_setting SCENARIO NAME: GS_RIG, GS_HUS, GS_HMODE, GS_GUS,
-# GS_SYNC, GS_NAPI (N:NS), GS_HOSTMOD, and the key columns GS_USECS GS_FRAMES
+# GS_GMODE, GS_DIM, GS_SYNC, GS_NAPI (N:NS), GS_HOSTMOD, and the key columns GS_USECS GS_FRAMES
 # GS_THR GS_IV.
 guest_parse_setting() {
 	local def spec x
@@ -118,6 +124,8 @@ guest_parse_setting() {
 	GS_HUS=0
 	GS_HMODE=1
 	GS_GUS=0
+	GS_GMODE=1
+	GS_DIM=0
 	GS_SYNC=0
 	GS_NAPI=0:0
 	if [ "$spec" != - ]; then
@@ -126,6 +134,8 @@ guest_parse_setting() {
 			h=*) GS_HUS=${x#h=} ;;
 			hm=*) GS_HMODE=${x#hm=} ;;
 			g=*) GS_GUS=${x#g=} ;;
+			gm=*) GS_GMODE=${x#gm=} ;;
+			dim=*) GS_DIM=${x#dim=} ;;
 			s=*) GS_SYNC=${x#s=} ;;
 			napi=*) GS_NAPI=${x#napi=} ;;
 			*) echo "bad setting spec $spec" >&2; return 1 ;;
@@ -134,7 +144,7 @@ guest_parse_setting() {
 	fi
 	case "$GS_RIG" in
 	stock|stock-poll) GS_HOSTMOD=stock ;;
-	ours|ours-sync) GS_HOSTMOD=ours ;;
+	ours|ours-sync|stock-relay) GS_HOSTMOD=ours ;;
 	*) echo "unknown rig $GS_RIG" >&2; return 1 ;;
 	esac
 	if [ "$GS_SYNC" != 0 ] && [ "$GS_RIG" != ours-sync ]; then
@@ -144,7 +154,7 @@ guest_parse_setting() {
 	# key columns: the budget, else the host's buffer time, else the
 	# guest's
 	GS_USECS=""; GS_FRAMES=""; GS_THR=""; GS_IV=""
-	if rig_is_ours "$GS_RIG"; then
+	if [ "$GS_HOSTMOD" = ours ]; then
 		GS_THR=$GUEST_THRESHOLD
 		GS_IV=$GUEST_INTERVAL_MS
 		if [ "$GS_SYNC" != 0 ]; then
@@ -171,14 +181,15 @@ guest_rig() {
 	GUEST_RIG=
 	guest_image || return 1
 	l2_stop
-	rig_is_ours "$rig" || { mod=stock; stock=stock; }
+	rig_is_ours "$rig" || stock=stock
+	[ "$rig" = stock ] || [ "$rig" = stock-poll ] && mod=stock
 	bench_module "$mod" || return 1
 	# the cap first, once per boot: the guest's sync command at probe
 	# is clamped to it, and so are guest_apply's delays
 	if [ "$mod" = ours ]; then
 		echo $GUEST_MAX_USECS > $HOST_PARAMS/coalesce_max_usecs || return 1
 	fi
-	if [ "$rig" = ours-sync ]; then
+	if [ "$rig" = ours-sync ] || [ "$rig" = stock-relay ]; then
 		relay_available || { echo "relay QEMU $RELAY_QEMU missing: make qemu" >&2; return 1; }
 		use_qemu relay
 	else
@@ -250,6 +261,18 @@ guest_apply() {
 	elif [ "$GS_GUS" != 0 ]; then
 		echo "guest kick coalescing asked of the stock guest" >&2
 		return 1
+	fi
+	if [ "$GUEST_RIG" = ours ] || [ "$GUEST_RIG" = ours-sync ]; then
+		g="$g echo $GS_GMODE > $COAL_DIR/tx_kick_mode &&"
+	elif [ "$GS_GMODE" != 1 ]; then
+		echo "guest kick mode asked of the stock guest" >&2
+		return 1
+	fi
+	# the guest's own RX net_dim (stock and ours: upstream's adaptive-rx)
+	if [ "$GS_DIM" = 1 ]; then
+		g="$g ethtool -C eth0 adaptive-rx on &&"
+	elif [ "$GUEST_RIG" = stock-relay ]; then
+		g="$g ethtool -C eth0 adaptive-rx off &&"
 	fi
 	l2 "$g echo $n > /sys/class/net/eth0/napi_defer_hard_irqs &&
 	    echo $ns > /sys/class/net/eth0/gro_flush_timeout" >/dev/null
@@ -442,7 +465,7 @@ guest_one() {
 	id=$n-$dir-$rate-r$rep
 	err=$BENCH_OUT/runs/$s/$id.err
 	key="$s,$GS_HOSTMOD,$n,$GS_USECS,$GS_FRAMES,$GS_THR,$GS_IV,$rate,$dir,$rep"
-	knobs="$GS_RIG $GS_HUS $GS_HMODE $GS_GUS $GS_SYNC $GS_NAPI"
+	knobs="$GS_RIG $GS_HUS $GS_HMODE $GS_GUS $GS_GMODE $GS_DIM $GS_SYNC $GS_NAPI"
 	if [ "$GUEST_RIG" != "$GS_RIG" ] || ! l2_running; then
 		log "guest: booting L2, rig $GS_RIG"
 		GUEST_APPLIED=

@@ -10,6 +10,10 @@
 #              which may stay below the gate)
 #   R >= 300   under-load at R requests/s, every request answered
 #              (--reply-every 1): many in flight, above the gate
+# Direction "udp": one client; "udp8": RR_CLIENTS (8) ping-pong clients
+# at once against the same server port, so 8 requests are in flight
+# (their transactions and rates add up; p50 is the median of the
+# clients' p50s, p99 the largest p99, the average their mean).
 # Latency is the full round trip (--full-rtt) over the valid part of the
 # run (sockperf drops its 400 ms warm-up); transactions/s are replies per
 # second. Counters per transaction (request + reply) as in guest-flood.
@@ -19,6 +23,7 @@
 . "$BENCH_DIR/scenarios/guest-lib.sh"
 
 RR_PORT=11111
+RR_CLIENTS=8
 GUEST_RR_COLUMNS=scenario,module,setting,usecs,frames,threshold,interval_ms,rate,direction,rep,ok,duration_s,mode,transactions,tps,lat_p50_us,lat_p99_us,lat_avg_us,dropped,$GUEST_COUNTER_COLUMNS,wall_s
 
 bench_guest-rr_runs() {
@@ -29,7 +34,8 @@ bench_guest-rr_runs() {
 rr_once() {
 	local rep=$1 rate=$3 name=$4
 	local r=$BENCH_OUT/runs/guest-rr/$name-$2-$rate-r$rep
-	local t0=$EPOCHREALTIME mode args=() m
+	local t0=$EPOCHREALTIME mode args=() m clients=1 i p fail=0
+	local -a pids=()
 
 	command -v sockperf >/dev/null || { echo "sockperf not installed (make deps)" >&2; return 1; }
 	if [ "$rate" = 0 ]; then
@@ -47,14 +53,25 @@ rr_once() {
 		pidof sockperf >/dev/null || { cat /tmp/sockperf.log >&2; exit 1; }
 	    fi
 	    $GUEST_COUNTERS" > "$r.gb" || { cat "$r.gb" >&2; return 1; }
+	[ "$2" = udp8 ] && clients=$RR_CLIENTS
 	l1_snap > "$r.hb"
-	timeout $((${GUEST_DUR%.*} + 30)) sockperf "${args[@]}" -i "$L2_IP" \
-		-p "$RR_PORT" -t "$GUEST_DUR" --full-rtt > "$r.out" 2>&1 ||
-		{ cat "$r.out" >&2; return 1; }
+	for ((i = 1; i <= clients; i++)); do
+		timeout $((${GUEST_DUR%.*} + 30)) sockperf "${args[@]}" \
+			-i "$L2_IP" -p "$RR_PORT" -t "$GUEST_DUR" --full-rtt \
+			> "$r.out.$i" 2>&1 &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" || fail=1
+	done
 	l1_snap > "$r.ha"
+	cat "$r".out.* > "$r.out"
+	[ "$fail" = 0 ] || { cat "$r.out" >&2; return 1; }
 	l2 "$GUEST_COUNTERS" > "$r.ga" || return 1
-	# the numbers, without sockperf's colour escapes
-	m=$(sed 's/\x1b\[[0-9;]*m//g' "$r.out" | awk '
+	# the numbers of every client, without sockperf's colour escapes
+	m=$(for ((i = 1; i <= clients; i++)); do
+		sed 's/\x1b\[[0-9;]*m//g' "$r.out.$i"; echo __END__
+	    done | awk '
 		/\[Total Run\]/ { for (i = 1; i <= NF; i++) if ($i ~ /^ReceivedMessages=/) { sub(/.*=/, "", $i); tot = $i + 0 } }
 		/\[Valid Duration\]/ {
 			for (i = 1; i <= NF; i++) {
@@ -66,9 +83,19 @@ rr_once() {
 		/percentile 99\.000/ { p99 = $NF }
 		/Summary:/ { avg = $(NF - 1) }
 		/dropped messages =/ { x = $0; sub(/.*dropped messages = /, "", x); sub(/;.*/, "", x); dr = x + 0 }
-		END {
+		/^__END__$/ {
 			if (tot == 0 || rt == 0) exit 1
-			printf "%d %.6g %s %s %s %d\n", tot, rv / rt, p50, p99, avg, dr
+			n++; T += tot; R += rv / rt; P[n] = p50 + 0; A += avg; D += dr
+			if (p99 + 0 > P99) P99 = p99 + 0
+			tot = rt = rv = 0
+		}
+		END {
+			if (n == 0) exit 1
+			# the median of the clients p50s
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+				if (P[j] < P[i]) { t = P[i]; P[i] = P[j]; P[j] = t }
+			med = (n % 2) ? P[(n + 1) / 2] : (P[n / 2] + P[n / 2 + 1]) / 2
+			printf "%d %.6g %s %s %.6g %d\n", T, R, med, P99, A / n, D
 		}') || { echo "no sockperf result" >&2; tail -n 5 "$r.out" >&2; return 1; }
 	set -- $m
 	printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$GUEST_DUR" "$mode" "$1" "$2" \

@@ -5,9 +5,10 @@
 # image by scripts/guest-debs.sh and scripts/mkinitramfs.sh; its config
 # is scripts/vm.d/nginx.conf: one worker, no access log, everything in
 # /tmp) serves a 1 KiB page, wrk in L1 fetches it as fast as it can over
-# C parallel connections (nginx closes each one, keepalive_timeout 0: a
-# TCP connection per request), for every comparator in the same L1
-# boot. Requests/s, wrk's latency percentiles and the counters per
+# C parallel connections, for every comparator in the same L1 boot.
+# Direction "http": nginx closes each connection (keepalive_timeout 0,
+# port 8080: a TCP connection per request); "keepalive": port 8081
+# keeps them open (many requests per connection). Requests/s, wrk's latency percentiles and the counters per
 # request (request + response packets: as in guest-flood, divided by
 # requests completed).
 # Runs saved before nginx (data of 2026-12-02) measured busybox httpd,
@@ -21,6 +22,7 @@
 
 # scripts/vm.d/nginx.conf listens there
 WEB_PORT=8080
+WEB_KA_PORT=8081
 # what the run measured, for meta.txt (report.py names it; the Debian
 # version is added from the guest image's guest-debs/versions)
 WEB_SERVER=nginx
@@ -42,7 +44,7 @@ wrk_ms() {
 web_once() {
 	local rep=$1 conns=$3 name=$4
 	local r=$BENCH_OUT/runs/guest-web/$name-$2-$conns-r$rep
-	local t0=$EPOCHREALTIME req rps p50 p99 err
+	local t0=$EPOCHREALTIME req rps p50 p99 err port
 
 	command -v wrk >/dev/null || { echo "wrk not installed (make deps)" >&2; return 1; }
 	[ "$conns" -gt 0 ] 2>/dev/null || conns=1
@@ -64,8 +66,10 @@ web_once() {
 			"$GUEST_BUILD/guest-debs/versions" 2>/dev/null)"
 	fi
 	l1_snap > "$r.hb"
+	port=$WEB_PORT
+	[ "$2" = keepalive ] && port=$WEB_KA_PORT
 	timeout $((${GUEST_DUR%.*} + 30)) wrk -t 1 -c "$conns" \
-		-d "${GUEST_DUR%.*}s" --latency "http://$L2_IP:$WEB_PORT/index.html" \
+		-d "${GUEST_DUR%.*}s" --latency "http://$L2_IP:$port/index.html" \
 		> "$r.out" 2>&1 || { cat "$r.out" >&2; return 1; }
 	l1_snap > "$r.ha"
 	l2 "$GUEST_COUNTERS" > "$r.ga" || return 1
