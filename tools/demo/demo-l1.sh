@@ -174,6 +174,40 @@ ping_run() {
 	ping -c 100 -i 0.05 "$L2_IP" | sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' > "$T/ping_$1"
 }
 
+# rr_run MODE: closed-loop UDP request/response above the gate: RR_CLIENTS
+# sockperf ping-pong clients at once for RR_DUR s (each waits for its
+# answer before it asks again). "tps" (the clients' sum) and "p50" (the
+# median of their p50 RTTs, us) into $T/rr_MODE.
+RR_CLIENTS=8
+RR_DUR=3
+rr_run() {
+	local i
+
+	l2 "pidof sockperf >/dev/null ||
+	    { setsid sockperf sr -i $L2_IP -p 11111 > /tmp/sockperf.log 2>&1 < /dev/null & sleep 1; }"
+	for ((i = 1; i <= RR_CLIENTS; i++)); do
+		sockperf ping-pong --mps max -i "$L2_IP" -p 11111 -t $RR_DUR \
+			--full-rtt > "$T/rr_$1.$i" 2>&1 &
+	done
+	wait
+	for ((i = 1; i <= RR_CLIENTS; i++)); do
+		sed 's/\x1b\[[0-9;]*m//g' "$T/rr_$1.$i"
+	done | awk '
+		/\[Valid Duration\]/ {
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ /^RunTime=/) { x = $i; sub(/.*=/, "", x); rt = x + 0 }
+				if ($i ~ /^ReceivedMessages=/) { x = $i; sub(/.*=/, "", x); if (rt > 0) tps += (x + 0) / rt }
+			}
+		}
+		/percentile 50\.000/ { p[++n] = $NF + 0 }
+		END {
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+				if (p[j] < p[i]) { t = p[i]; p[i] = p[j]; p[j] = t }
+			printf "tps %d\n", tps
+			printf "p50 %s\n", n ? p[int((n + 1) / 2)] : "-"
+		}' > "$T/rr_$1"
+}
+
 RATE=$G_RATE
 ORATE=$G_ORATE
 DUR=${DEMO_GUEST_DURATION:-6}
@@ -191,6 +225,8 @@ for m in off on; do
 	sleep 1
 	progress "guest, coalescing $m: ping at 20/s (below the gate), 100 packets"
 	ping_run $m
+	progress "guest, coalescing $m: UDP request/response, $RR_CLIENTS in flight, ${RR_DUR}s (above the gate)"
+	rr_run $m
 	progress "guest, coalescing $m: iperf3 TCP 3 s"
 	iperf3 -c $L2_IP -t 3 -J > "$T/tcp_$m.json" 2>/dev/null
 done
@@ -244,6 +280,7 @@ out_val() { g "out_$1" "$2"; }
 out_per() { per "$(g "out_$1" "$2")" "$(g "out_$1" recv)"; }
 out_cpu() { cpu_us "$(g "out_$1" "$2")" "$(g "out_$1" recv)"; }
 rtt() { pctl "$T/ping_$1" "$2"; }
+rr() { g "rr_$1" "$2"; }
 tput() { tcp "$T/tcp_$1.json"; }
 
 echo "host -> guest, UDP ${RATE} pps x ${DUR} s"
@@ -267,6 +304,10 @@ both "  host TX-completion signals/packet" out_per h_sig_tx
 both "  guest context switches/packet" out_per g_ctxt
 both "    of which ksoftirqd's" out_per g_ksoftirqd_ctxt
 both "  host (L1) context switches/packet" out_per h_ctxt
+echo "an application above the gate: UDP request/response, $RR_CLIENTS in flight (closed loop)"
+SEC="request/response: "
+both "  transactions/s (emulated)" rr tps
+both "  RTT p50, us (emulated)" rr p50
 echo "low rate and bulk"
 SEC=
 both "  ping RTT p50, ms (20/s, below the gate)" rtt 50
