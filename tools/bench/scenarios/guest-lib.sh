@@ -263,7 +263,9 @@ guest_apply() {
 		return 1
 	fi
 	if [ "$GUEST_RIG" = ours ] || [ "$GUEST_RIG" = ours-sync ]; then
-		g="$g echo $GS_GMODE > $COAL_DIR/tx_kick_mode &&"
+		# fixed (1) where the driver has no mode knob yet
+		g="$g { [ $GS_GMODE = 1 ] && ! [ -e $COAL_DIR/tx_kick_mode ] ||
+			echo $GS_GMODE > $COAL_DIR/tx_kick_mode; } &&"
 	elif [ "$GS_GMODE" != 1 ]; then
 		echo "guest kick mode asked of the stock guest" >&2
 		return 1
