@@ -173,13 +173,14 @@ save_run() {
 }
 
 report() {
-	local py meta=() csv=() d
+	local py meta=() csv=() d src="" full
 
 	py=$(pick_python)
 	shopt -s nullglob
 	if [ "$save" != 0 ]; then
 		for d in "$data"/*/; do
 			csv+=(--run "$d")
+			src=${d%/}
 		done
 		[ ${#csv[@]} -gt 0 ] || { echo "bench: no saved runs in $data" >&2; return 1; }
 	else
@@ -187,18 +188,22 @@ report() {
 		[ -f "$out/vm/meta.txt" ] && meta+=(--meta "$out/vm/meta.txt")
 		csv=("$out"/vm/raw-*.csv)
 		[ ${#csv[@]} -gt 0 ] || { echo "bench: no results in $out/vm" >&2; return 1; }
+		src=$out/vm
 	fi
 	shopt -u nullglob
-	note "report: $out/results.csv$([ "$no_plots" = 1 ] || echo ", $out/*.png"), $rst"
+	# A run with guest scenarios gets the one-page report of that run
+	# alone (tools/bench/ab.py: its repetitions, one revision); the
+	# long report over every saved run goes next to it, in $out.
+	full=$rst
+	compgen -G "$src/raw-guest-*.csv" >/dev/null && full=$out/full.rst
+	note "report: $out/results.csv$([ "$no_plots" = 1 ] || echo ", $out/*.png"), $full"
 	# shellcheck disable=SC2046 # unquoted: an empty expansion omits the option
-	"$py" "$BENCH_DIR/report.py" --out "$out" --rst "$rst" \
+	"$py" "$BENCH_DIR/report.py" --out "$out" --rst "$full" \
 		$([ "$no_plots" = 1 ] && echo --no-plots) \
 		"${meta[@]}" "${csv[@]}" || return 1
-	# the A/B verdicts of this run alone (its repetitions, one revision)
-	if compgen -G "$out/vm/raw-guest-*.csv" >/dev/null; then
-		"$py" "$BENCH_DIR/ab.py" "$out/vm" > "$out/ab.txt" &&
-			note "A/B verdicts of this run: $out/ab.txt"
-	fi
+	[ "$full" != "$rst" ] || return 0
+	"$py" "$BENCH_DIR/ab.py" --rst "$rst" "$src" > "$out/ab.txt" || return 1
+	note "one-page report of ${src#"$NCOAL_ROOT"/}: $rst; its A/B tables: $out/ab.txt"
 }
 
 if [ "$report_only" = 1 ]; then
