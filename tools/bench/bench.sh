@@ -247,7 +247,8 @@ rigs=$(for s in "${scen[@]}"; do
 		echo "$r"
 	done
 done | sort -u | wc -l)
-dur_total=$((dur_total + rigs * 150 * BENCH_REPS))
+[ "${BENCH_ORDER:-rep}" = rig ] || rigs=$((rigs * BENCH_REPS))
+dur_total=$((dur_total + rigs * 150))
 est=$((dur_total + 45))
 [ -n "$timeout" ] || timeout=$((2 * est + 600))
 

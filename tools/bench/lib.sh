@@ -66,12 +66,16 @@ bench_setting() {
 
 	p=${p//-/_}
 	v="${p}_SETTINGS[@]"
-	for x in "${!v}"; do
-		set -- $x
-		if [ "$1" = "$n" ]; then
-			echo "$1 $2 $3"
-			return 0
-		fi
+	# guest scenarios: also the settings defined outside the matrix
+	[[ "$p" == GUEST_* ]] && v="$v GUEST_EXTRA_SETTINGS[@]"
+	for v in $v; do
+		for x in "${!v}"; do
+			set -- $x
+			if [ "$1" = "$n" ]; then
+				echo "$1 $2 $3"
+				return 0
+			fi
+		done
 	done
 	return 1
 }

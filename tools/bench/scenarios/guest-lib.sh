@@ -429,29 +429,51 @@ guest_rigs() {
 }
 
 # guest_run SCENARIO...: reps, then rigs, then scenarios, then that
-# rig's settings, directions and rates. One CSV row per run.
+# rig's settings, directions and rates. With BENCH_ORDER=rig (matrix.sh)
+# rigs come first and the reps inside each: one guest boot per rig, the
+# settings of a rig alternating rep by rep. One CSV row per run.
 guest_run() {
-	local s rep rig dir rate n m id status=0 key err
-	local -a rigs rates dirs
+	local s rep rig status=0
+	local -a rigs
 
 	for s in "$@"; do
 		mkdir -p "$BENCH_OUT/runs/$s"
 	done
+	if [ "${BENCH_ORDER:-rep}" = rig ]; then
+		mapfile -t rigs < <(guest_rigs "$@")
+		for rig in "${rigs[@]}"; do
+			for ((rep = 1; rep <= BENCH_REPS; rep++)); do
+				guest_rig_rep "$rig" "$rep" "$@" || status=1
+			done
+		done
+		return $status
+	fi
 	for ((rep = 1; rep <= BENCH_REPS; rep++)); do
 		mapfile -t rigs < <(guest_rigs "$@")
 		for rig in "${rigs[@]}"; do
-			for s in "$@"; do
-				mapfile -t rates < <(bench_list "$s" RATES)
-				mapfile -t dirs < <(bench_list "$s" DIRS)
-				GUEST_DUR=$(bench_list "$s" DURATION)
-				for n in $(bench_list "$s" SETTINGS); do
-					guest_parse_setting "$s" "$n" || return 1
-					[ "$GS_RIG" = "$rig" ] || continue
-					for dir in "${dirs[@]}"; do
-						for rate in "${rates[@]}"; do
-							guest_one "$s" "$rep" "$dir" "$rate" "$n" || status=1
-						done
-					done
+			guest_rig_rep "$rig" "$rep" "$@" || status=1
+		done
+	done
+	return $status
+}
+
+# guest_rig_rep RIG REP SCENARIO...: one repetition of the settings of
+# RIG in every scenario.
+guest_rig_rep() {
+	local rig=$1 rep=$2 s n dir rate status=0
+	local -a rates dirs
+
+	shift 2
+	for s in "$@"; do
+		mapfile -t rates < <(bench_list "$s" RATES)
+		mapfile -t dirs < <(bench_list "$s" DIRS)
+		GUEST_DUR=$(bench_list "$s" DURATION)
+		for n in $(bench_list "$s" SETTINGS); do
+			guest_parse_setting "$s" "$n" || return 1
+			[ "$GS_RIG" = "$rig" ] || continue
+			for dir in "${dirs[@]}"; do
+				for rate in "${rates[@]}"; do
+					guest_one "$s" "$rep" "$dir" "$rate" "$n" || status=1
 				done
 			done
 		done
