@@ -168,9 +168,10 @@ PAGE = {
 }
 
 
-def cell_stats(by, s, col):
-    """(median paired ratio, min, max, n, floor, stock median) or None"""
-    base = {k: num(v.get(col)) for k, v in by.get(BASE, {}).items()}
+def cell_stats(by, s, col, ref=None):
+    """(median paired ratio, min, max, n, floor, base median) or None"""
+    base = {k: num(v.get(col))
+            for k, v in by.get(ref or BASE, {}).items()}
     base = {k: v for k, v in base.items() if v is not None}
     if not base or s not in by:
         return None
@@ -241,65 +242,94 @@ def page(rows, order, default, meta):
           f"{meta.get('reps', '?')} repetitions",
           f":command: ``{meta.get('command', '?')}``", ""]
     o += ["Every setting ran once per repetition, all in the same test-host "
-          "boot; a ratio is repetition r of the setting over repetition r "
-          "of stock (minutes apart), and the table gives the median of "
-          "those paired ratios with their [min, max]. The noise floor of "
-          "a cell is stock's own spread (the largest distance of a "
-          "repetition from stock's median). A mark says where a median "
-          "ratio lies outside the floor: ``+`` better, ``-`` worse, ``=`` "
-          "no measured difference. Emulated: compare ratios and counts, "
-          "not times. Per-run rows: the raw CSVs of the run in "
-          "Documentation/benchmarks/data/.", ""]
+          "boot, rig by rig: a rig's guest boots once and its settings "
+          "alternate repetition by repetition. A ratio is repetition r of "
+          "a setting over repetition r of its base, and a table gives the "
+          "median of those paired ratios, [min, max] in ab.txt. The noise "
+          "floor of a cell is the base's own spread (the largest distance "
+          "of a repetition from the base's median). A mark says where a "
+          "median ratio lies outside the floor: ``+`` better, ``-`` worse, "
+          "``=`` no measured difference, ``?`` fewer than 3 repetitions. "
+          "Emulated: compare ratios and counts, not times. Per-run rows: "
+          "the raw CSVs of the run in Documentation/benchmarks/data/.", ""]
     o += ["Settings", "--------", ""]
+    rig = {}
     for s in [BASE] + sets:
         spec = meta.get("guest-flood_setting_" + s, "").split()
+        rig[s] = spec[1] if len(spec) == 3 else ""
         spec = f" (rig {spec[1]}, {spec[2]})" if len(spec) == 3 else ""
         o.append(f"- ``{s}``: {desc.get(s, '')}{spec}")
     o.append("")
-    o += ["The table", "---------", ""]
-    head = ["scenario, metric", "stock (floor)"] + sets
+    ctl = "ours-off"
+    same = [s for s in sets if s != ctl and rig.get(s) and
+            rig.get(s) == rig.get(ctl)]
+    if ctl in sets and same:
+        t = f"Inside one guest boot: ratios to ``{ctl}``"
+        o += [t, "-" * len(t), "",
+              f"``{ctl}`` is our code with nothing held, in the same guest "
+              "boot as the settings below, alternating with them: the clean "
+              "A/B of what holding costs or saves.", ""]
+        o += ratio_table(rows, cells, ctl, same)
+    t = f"Against {BASE} and the alternatives"
+    o += [t, "-" * len(t), "",
+          f"Each rig's guest boots once, so a setting of another rig than "
+          f"``{BASE}`` is compared across guest boots, minutes to an hour "
+          f"apart; ``{ctl}`` against ``{BASE}`` shows what that alone "
+          "moves.", ""]
+    o += ratio_table(rows, cells, BASE, sets)
+    if default in sets:
+        o += costs(rows, cells, default, ctl if default in same else BASE)
+        o += goals(rows, cells, default,
+                   ref=ctl if default in same else BASE)
+    return "\n".join(o)
+
+
+def ratio_table(rows, cells, ref, sets):
+    head = ["scenario, metric", f"{ref} (floor)"] + sets
     body = []
     for cell in cells:
         sc, d, rate = cell
         for col in PAGE.get(sc, []):
-            st0 = cell_stats(rows[cell], BASE, col)
+            st0 = cell_stats(rows[cell], ref, col, ref)
             if not st0:
                 continue
             lab, up = next((x[1], x[2]) for x in KEYS[sc] if x[0] == col)
             line = [f"{sc} {d} {'max' if rate == '0' else rate}: {lab}",
                     f"{fmt(st0[5])} ±{st0[4] * 100:.0f}%"]
             for s in sets:
-                st = cell_stats(rows[cell], s, col)
+                st = cell_stats(rows[cell], s, col, ref)
                 line.append("-" if not st else
                             f"x{st[0]:.2f} {verdict(st, up)}")
             body.append(line)
-    o += rst_table("paired ratio to stock, median, and its mark", head, body)
-    if default in sets:
-        o += [f"Where ``{default}`` costs", "-" * (len(default) + 16), ""]
-        worse, unjudged = [], 0
-        for cell in cells:
-            for col, lab, up in KEYS[cell[0]]:
-                st = cell_stats(rows[cell], default, col)
-                unjudged += bool(st and verdict(st, up) == "?")
-                if st and verdict(st, up) == "-":
-                    worse.append(f"- {cell[0]} {cell[1]} "
-                                 f"{'max' if cell[2] == '0' else cell[2]}: "
-                                 f"{lab} x{st[0]:.2f} [{st[1]:.2f}, "
-                                 f"{st[2]:.2f}] (floor ±{st[4] * 100:.0f}%)")
-        if unjudged:
-            worse.append(f"- {unjudged} cells not judged: fewer than 3 "
-                         "repetitions")
-        o += (worse or ["- nowhere outside the noise floor"]) + [""]
-        o += goals(rows, cells, default)
-    return "\n".join(o)
+    return rst_table(f"paired ratio to {ref}, median, and its mark", head,
+                     body)
 
 
-def goals(rows, cells, default, fixed="both"):
+def costs(rows, cells, default, ref):
+    t = f"Where ``{default}`` costs (against ``{ref}``)"
+    o = [t, "-" * len(t), ""]
+    worse, unjudged = [], 0
+    for cell in cells:
+        for col, lab, up in KEYS[cell[0]]:
+            st = cell_stats(rows[cell], default, col, ref)
+            unjudged += bool(st and verdict(st, up) == "?")
+            if st and verdict(st, up) == "-":
+                worse.append(f"- {cell[0]} {cell[1]} "
+                             f"{'max' if cell[2] == '0' else cell[2]}: "
+                             f"{lab} x{st[0]:.2f} [{st[1]:.2f}, "
+                             f"{st[2]:.2f}] (floor ±{st[4] * 100:.0f}%)")
+    if unjudged:
+        worse.append(f"- {unjudged} cells not judged: fewer than 3 "
+                     "repetitions")
+    return o + (worse or ["- nowhere outside the noise floor"]) + [""]
+
+
+def goals(rows, cells, default, fixed="both", ref=None):
     """Issue 20's flood goal: the default keeps at least 70% of the fixed
     mode's reduction of guest IRQs and kicks per packet on the floods."""
     t = f"``{default}`` against the fixed delays (``{fixed}``) on the floods"
     o = [t, "-" * len(t), "",
-         "Share of the fixed mode's reduction (1 - ratio to stock) that "
+         f"Share of the fixed mode's reduction (1 - ratio to {ref}) that "
          f"``{default}`` keeps, from the medians (goal: 70% or more):", ""]
     n = 0
     for cell in cells:
@@ -307,8 +337,8 @@ def goals(rows, cells, default, fixed="both"):
             continue
         col = "guest_irqs_per_pkt" if cell[1] == "rx" else \
             "guest_tx_kicks_per_pkt"
-        a = cell_stats(rows[cell], default, col)
-        f = cell_stats(rows[cell], fixed, col)
+        a = cell_stats(rows[cell], default, col, ref)
+        f = cell_stats(rows[cell], fixed, col, ref)
         if not a or not f or f[0] >= 1:
             continue
         n += 1
@@ -325,9 +355,14 @@ def main():
     ap.add_argument("--order", default="stock,napi-defer,busy-poll,"
                     "guest-dim,ours-off,both,host-adapt,adaptive,synced")
     ap.add_argument("--rst", help="write the one-page report there")
+    ap.add_argument("--base", default="stock",
+                    help="the setting every ratio is taken to (ours-off: "
+                         "the A/B inside one guest boot)")
     ap.add_argument("--default", default="adaptive",
                     help="the setting whose costs the page lists")
     a = ap.parse_args()
+    global BASE
+    BASE = a.base
     rows = load(a.paths)
     if not rows:
         print("ab.py: no guest rows with ok=1", file=sys.stderr)
@@ -336,9 +371,9 @@ def main():
         with open(a.rst, "w") as f:
             f.write(page(rows, a.order.split(","), a.default,
                          read_meta(a.paths)) + "\n")
-    print("Paired ratios to stock (same rep, same L1 boot): median "
-          "[min,max]; floor: stock's A/A spread (largest |rep/median-1|);"
-          " verdict outside the floor only.")
+    print(f"Paired ratios to {BASE} (same rep, same L1 boot): median "
+          f"[min,max]; floor: {BASE}'s A/A spread (largest "
+          "|rep/median-1|); verdict outside the floor only.")
     print(table(rows, a.order.split(","), a.md))
     return 0
 

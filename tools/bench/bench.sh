@@ -202,7 +202,9 @@ report() {
 		$([ "$no_plots" = 1 ] && echo --no-plots) \
 		"${meta[@]}" "${csv[@]}" || return 1
 	[ "$full" != "$rst" ] || return 0
-	"$py" "$BENCH_DIR/ab.py" --rst "$rst" "$src" > "$out/ab.txt" || return 1
+	{ "$py" "$BENCH_DIR/ab.py" --rst "$rst" "$src" &&
+	  "$py" "$BENCH_DIR/ab.py" --base ours-off "$src"; } > "$out/ab.txt" ||
+		return 1
 	note "one-page report of ${src#"$NCOAL_ROOT"/}: $rst; its A/B tables: $out/ab.txt"
 }
 
