@@ -112,31 +112,20 @@ def table(rows, order, md):
         head = ["setting"]
         cols = {}
         for col, label, up in KEYS[sc]:
-            base = {k: num(v.get(col)) for k, v in by[BASE].items()}
-            base = {k: v for k, v in base.items() if v is not None}
-            if not base:
+            st0 = cell_stats(by, BASE, col)
+            if not st0:
                 continue
-            med = statistics.median(base.values())
-            floor = max(abs(v / med - 1) for v in base.values()) \
-                if med else 0.0
+            _, _, _, n, floor, med = st0
             head.append(label)
-            line = {BASE: f"{fmt(med)} (±{floor * 100:.0f}%, "
-                          f"n={len(base)})"}
+            line = {BASE: f"{fmt(med)} (±{floor * 100:.0f}%, n={n})"}
             for s in sets:
-                rs = [num(v.get(col)) / base[k]
-                      for k, v in by[s].items()
-                      if k in base and base[k] and num(v.get(col)) is not None]
-                if not rs:
+                st = cell_stats(by, s, col)
+                if not st:
                     line[s] = "-"
                     continue
-                m = statistics.median(rs)
-                verdict = "="
-                if len(base) < 3 or len(rs) < 3:
-                    verdict = "(n<3)"
-                elif abs(m - 1) > floor:
-                    verdict = "better" if (m > 1) == up else "WORSE"
-                line[s] = (f"x{m:.2f} [{min(rs):.2f},{max(rs):.2f}] "
-                           f"{verdict}")
+                v = verdict(st, up)
+                line[s] = (f"x{st[0]:.2f} [{st[1]:.2f},{st[2]:.2f}] "
+                           f"{WORDS[v]}")
             cols[col] = line
         if not cols:
             continue
@@ -182,6 +171,10 @@ def cell_stats(by, s, col, ref=None):
     if not rs:
         return None
     return statistics.median(rs), min(rs), max(rs), len(rs), floor, med
+
+
+# verdict() marks as the text tables spell them
+WORDS = {"?": "(n<3)", "=": "=", "+": "better", "-": "WORSE"}
 
 
 def verdict(st, up):
