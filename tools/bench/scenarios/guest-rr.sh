@@ -87,7 +87,8 @@ rr_once() {
 			if (tot == 0 || rt == 0) exit 1
 			n++; T += tot; R += rv / rt; P[n] = p50 + 0; A += avg; D += dr
 			if (p99 + 0 > P99) P99 = p99 + 0
-			tot = rt = rv = 0
+			# the next client starts from nothing, not from this one
+			tot = rt = rv = dr = 0; p50 = p99 = avg = ""
 		}
 		END {
 			if (n == 0) exit 1
