@@ -177,7 +177,8 @@ ping_run() {
 # rr_run MODE: closed-loop UDP request/response above the gate: RR_CLIENTS
 # sockperf ping-pong clients at once for RR_DUR s (each waits for its
 # answer before it asks again). "tps" (the clients' sum) and "p50" (the
-# median of their p50 RTTs, us) into $T/rr_MODE.
+# median of their p50 RTTs, us; sockperf-sum.awk, as the bench) into
+# $T/rr_MODE.
 RR_CLIENTS=8
 RR_DUR=3
 rr_run() {
@@ -191,21 +192,10 @@ rr_run() {
 	done
 	wait
 	for ((i = 1; i <= RR_CLIENTS; i++)); do
-		sed 's/\x1b\[[0-9;]*m//g' "$T/rr_$1.$i"
-	done | awk '
-		/\[Valid Duration\]/ {
-			for (i = 1; i <= NF; i++) {
-				if ($i ~ /^RunTime=/) { x = $i; sub(/.*=/, "", x); rt = x + 0 }
-				if ($i ~ /^ReceivedMessages=/) { x = $i; sub(/.*=/, "", x); if (rt > 0) tps += (x + 0) / rt }
-			}
-		}
-		/percentile 50\.000/ { p[++n] = $NF + 0 }
-		END {
-			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
-				if (p[j] < p[i]) { t = p[i]; p[i] = p[j]; p[j] = t }
-			printf "tps %d\n", tps
-			printf "p50 %s\n", n ? p[int((n + 1) / 2)] : "-"
-		}' > "$T/rr_$1"
+		sed 's/\x1b\[[0-9;]*m//g' "$T/rr_$1.$i"; echo __END__
+	done | awk -f "$NCOAL_ROOT/tools/testing/vm/sockperf-sum.awk" > "$T/rr_$1.sum" ||
+		echo "0 0 -" > "$T/rr_$1.sum"
+	awk '{print "tps", int($2); print "p50", $3}' "$T/rr_$1.sum" > "$T/rr_$1"
 }
 
 RATE=$G_RATE

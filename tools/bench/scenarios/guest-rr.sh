@@ -71,33 +71,7 @@ rr_once() {
 	# the numbers of every client, without sockperf's colour escapes
 	m=$(for ((i = 1; i <= clients; i++)); do
 		sed 's/\x1b\[[0-9;]*m//g' "$r.out.$i"; echo __END__
-	    done | awk '
-		/\[Total Run\]/ { for (i = 1; i <= NF; i++) if ($i ~ /^ReceivedMessages=/) { sub(/.*=/, "", $i); tot = $i + 0 } }
-		/\[Valid Duration\]/ {
-			for (i = 1; i <= NF; i++) {
-				if ($i ~ /^RunTime=/) { x = $i; sub(/.*=/, "", x); rt = x + 0 }
-				if ($i ~ /^ReceivedMessages=/) { x = $i; sub(/.*=/, "", x); rv = x + 0 }
-			}
-		}
-		/percentile 50\.000/ { p50 = $NF }
-		/percentile 99\.000/ { p99 = $NF }
-		/Summary:/ { avg = $(NF - 1) }
-		/dropped messages =/ { x = $0; sub(/.*dropped messages = /, "", x); sub(/;.*/, "", x); dr = x + 0 }
-		/^__END__$/ {
-			if (tot == 0 || rt == 0) exit 1
-			n++; T += tot; R += rv / rt; P[n] = p50 + 0; A += avg; D += dr
-			if (p99 + 0 > P99) P99 = p99 + 0
-			# the next client starts from nothing, not from this one
-			tot = rt = rv = dr = 0; p50 = p99 = avg = ""
-		}
-		END {
-			if (n == 0) exit 1
-			# the median of the clients p50s
-			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
-				if (P[j] < P[i]) { t = P[i]; P[i] = P[j]; P[j] = t }
-			med = (n % 2) ? P[(n + 1) / 2] : (P[n / 2] + P[n / 2 + 1]) / 2
-			printf "%d %.6g %s %s %.6g %d\n", T, R, med, P99, A / n, D
-		}') || { echo "no sockperf result" >&2; tail -n 5 "$r.out" >&2; return 1; }
+	    done | awk -f "$NCOAL_ROOT/tools/testing/vm/sockperf-sum.awk") || { echo "no sockperf result" >&2; tail -n 5 "$r.out" >&2; return 1; }
 	set -- $m
 	printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$GUEST_DUR" "$mode" "$1" "$2" \
 		"$3" "$4" "$5" "$6" \

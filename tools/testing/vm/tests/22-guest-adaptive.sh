@@ -132,9 +132,8 @@ rr() {
 	sleep "$RR_SECS"
 	gstats "$p.after"
 	wait "$pid"
-	t=$(sed 's/\x1b\[[0-9;]*m//g' "$p.out" | awk '/\[Total Run\]/ {
-		for (i = 1; i <= NF; i++) if ($i ~ /^ReceivedMessages=/) {
-			sub(/.*=/, "", $i); print $i + 0 } }')
+	t=$({ sed 's/\x1b\[[0-9;]*m//g' "$p.out"; echo __END__; } |
+		awk -f "$NCOAL_ROOT/tools/testing/vm/sockperf-sum.awk" | cut -d' ' -f1)
 	log "rr $1: $t transactions; $(sed 's/\x1b\[[0-9;]*m//g' "$p.out" | grep -m1 'Summary:')"
 	eval "trans_$1=\${t:-0}"
 	counters "rr_$1" "$p"
