@@ -736,7 +736,8 @@ static void vhost_net_coal_stats(const struct vhost_net_coal *c,
 /**
  * vhost_net_coal_ioctl() - the per-ring coalescing ioctls
  * @dev: the vhost device
- * @c: its rings' coalescing states, indexed by ring
+ * @rx: its RX ring's coalescing state
+ * @tx: its TX ring's
  * @ioctl: VHOST_NET_{SET,GET}_VRING_COALESCE or ..._STATS
  * @argp: user argument
  *
@@ -744,8 +745,9 @@ static void vhost_net_coal_stats(const struct vhost_net_coal *c,
  * flags, reserved fields or combination) or -ERANGE (a value outside the
  * admin's caps); nothing changes on error.
  */
-long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal **c,
-			  unsigned int ioctl, void __user *argp)
+long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal *rx,
+			  struct vhost_net_coal *tx, unsigned int ioctl,
+			  void __user *argp)
 {
 	struct vhost_vring_coalesce_stats st;
 	struct vhost_vring_coalesce vc;
@@ -767,11 +769,11 @@ long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal **c,
 	ret = vhost_dev_check_owner(dev);
 	if (ret)
 		goto out;
-	if (idx >= dev->nvqs) {
+	if (idx != rx->index && idx != tx->index) {
 		ret = -EINVAL;
 		goto out;
 	}
-	rc = c[idx];
+	rc = idx == rx->index ? rx : tx;
 	mutex_lock(&rc->vq->mutex);
 	/* Report, and change from, what the module parameters say now. */
 	if (vhost_net_coal_reload(rc))
@@ -862,45 +864,48 @@ DEFINE_SHOW_ATTRIBUTE(vhost_net_coal_debugfs);
 
 /**
  * vhost_net_coal_dev_add() - a device was opened
- * @c: its rings' coalescing states (RX, TX)
+ * @rx: its RX ring's coalescing state
+ * @tx: its TX ring's
  *
  * Makes module parameter writes reach its rings and creates its
  * counters for operators, vhost_net/<pid>-<n>/{rx,tx} in debugfs, <pid>
  * being the process that opened /dev/vhost-net (the VMM).
  */
-void vhost_net_coal_dev_add(struct vhost_net_coal **c)
+void vhost_net_coal_dev_add(struct vhost_net_coal *rx,
+			    struct vhost_net_coal *tx)
 {
 	struct dentry *dir;
 	char name[32];
 
-	c[0]->id = atomic_inc_return(&vhost_net_coal_dev_ids);
-	c[1]->id = c[0]->id;
-	snprintf(name, sizeof(name), "%d-%u", task_tgid_vnr(current),
-		 c[0]->id);
+	rx->id = atomic_inc_return(&vhost_net_coal_dev_ids);
+	tx->id = rx->id;
+	snprintf(name, sizeof(name), "%d-%u", task_tgid_vnr(current), rx->id);
 	dir = debugfs_create_dir(name, vhost_net_coal_debugfs_root);
-	debugfs_create_file("rx", 0400, dir, c[0], &vhost_net_coal_debugfs_fops);
-	debugfs_create_file("tx", 0400, dir, c[1], &vhost_net_coal_debugfs_fops);
-	c[0]->debugfs = dir;
+	debugfs_create_file("rx", 0400, dir, rx, &vhost_net_coal_debugfs_fops);
+	debugfs_create_file("tx", 0400, dir, tx, &vhost_net_coal_debugfs_fops);
+	rx->debugfs = dir;
 	mutex_lock(&vhost_net_coal_rings_lock);
-	list_add(&c[0]->node, &vhost_net_coal_rings);
-	list_add(&c[1]->node, &vhost_net_coal_rings);
+	list_add(&rx->node, &vhost_net_coal_rings);
+	list_add(&tx->node, &vhost_net_coal_rings);
 	mutex_unlock(&vhost_net_coal_rings_lock);
 }
 
 /**
  * vhost_net_coal_dev_remove() - a device is being released
- * @c: what was passed to vhost_net_coal_dev_add()
+ * @rx: what was passed to vhost_net_coal_dev_add()
+ * @tx: likewise
  *
  * Waits for debugfs readers and parameter writers; called before the
  * device is stopped and freed.
  */
-void vhost_net_coal_dev_remove(struct vhost_net_coal **c)
+void vhost_net_coal_dev_remove(struct vhost_net_coal *rx,
+			       struct vhost_net_coal *tx)
 {
 	mutex_lock(&vhost_net_coal_rings_lock);
-	list_del(&c[0]->node);
-	list_del(&c[1]->node);
+	list_del(&rx->node);
+	list_del(&tx->node);
 	mutex_unlock(&vhost_net_coal_rings_lock);
-	debugfs_remove(c[0]->debugfs);
+	debugfs_remove(rx->debugfs);
 }
 
 /**

@@ -75,10 +75,13 @@ void vhost_net_coal_flush(struct vhost_net_coal *c);
 void vhost_net_coal_restart(struct vhost_net_coal *c);
 void vhost_net_coal_stop(struct vhost_net_coal *c);
 void vhost_net_coal_reset(struct vhost_net_coal *c);
-long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal **c,
-			  unsigned int ioctl, void __user *argp);
-void vhost_net_coal_dev_add(struct vhost_net_coal **c);
-void vhost_net_coal_dev_remove(struct vhost_net_coal **c);
+long vhost_net_coal_ioctl(struct vhost_dev *dev, struct vhost_net_coal *rx,
+			  struct vhost_net_coal *tx, unsigned int ioctl,
+			  void __user *argp);
+void vhost_net_coal_dev_add(struct vhost_net_coal *rx,
+			    struct vhost_net_coal *tx);
+void vhost_net_coal_dev_remove(struct vhost_net_coal *rx,
+			       struct vhost_net_coal *tx);
 int vhost_net_coal_module_init(void);
 void vhost_net_coal_module_exit(void);
 
