@@ -6,6 +6,7 @@
  * built in userspace by tools/testing/ncoal.
  */
 
+#include <linux/array_size.h>
 #include <linux/errno.h>
 #include <linux/limits.h>
 #include <linux/math64.h>
@@ -267,4 +268,15 @@ enum ncoal_state ncoal_state(const struct ncoal *c)
 	if (!ncoal_enabled(&c->params))
 		return NCOAL_STATE_OFF;
 	return c->active ? NCOAL_STATE_ACTIVE : NCOAL_STATE_IDLE;
+}
+
+const char *ncoal_state_name(enum ncoal_state state)
+{
+	static const char * const names[] = {
+		[NCOAL_STATE_OFF] = "off",
+		[NCOAL_STATE_IDLE] = "idle",
+		[NCOAL_STATE_ACTIVE] = "active",
+	};
+
+	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "?";
 }

@@ -1292,6 +1292,17 @@ static void ncoal_test_random_profiles_never_late(struct kunit *test)
 	KUNIT_EXPECT_GT(test, total_sent, 0);
 }
 
+/* The names debugfs and sysfs show, one per state; "?" outside the enum. */
+static void ncoal_test_state_names(struct kunit *test)
+{
+	KUNIT_EXPECT_STREQ(test, ncoal_state_name(NCOAL_STATE_OFF), "off");
+	KUNIT_EXPECT_STREQ(test, ncoal_state_name(NCOAL_STATE_IDLE), "idle");
+	KUNIT_EXPECT_STREQ(test, ncoal_state_name(NCOAL_STATE_ACTIVE),
+			   "active");
+	KUNIT_EXPECT_STREQ(test, ncoal_state_name((enum ncoal_state)3), "?");
+	KUNIT_EXPECT_STREQ(test, ncoal_state_name((enum ncoal_state)-1), "?");
+}
+
 /* ------------------------------------------------------------------ */
 
 static struct kunit_case ncoal_test_cases[] = {
@@ -1334,6 +1345,7 @@ static struct kunit_case ncoal_test_cases[] = {
 	KUNIT_CASE(ncoal_test_gap_not_below_delay_is_off),
 	KUNIT_CASE(ncoal_test_expired_at_stale_rearms),
 	KUNIT_CASE(ncoal_test_random_profiles_never_late),
+	KUNIT_CASE(ncoal_test_state_names),
 	{}
 };
 

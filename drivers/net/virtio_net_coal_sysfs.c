@@ -150,12 +150,6 @@ VIRTNET_COAL_KNOB_RO(host_rx_usecs_applied,
 VIRTNET_COAL_KNOB_RO(tx_kick_usecs_allowed,
 		     VIRTNET_COAL_SYNC_TX_KICK_ALLOWED);
 
-static const char * const virtnet_coal_state_names[] = {
-	[NCOAL_STATE_OFF] = "off",
-	[NCOAL_STATE_IDLE] = "idle",
-	[NCOAL_STATE_ACTIVE] = "active",
-};
-
 /*
  * One word per send queue, in queue order: off, idle or active.  A page
  * holds those of about 580 queues; the list stops there.
@@ -176,7 +170,7 @@ static ssize_t state_show(struct device *d, struct device_attribute *attr,
 		state = ncoal_state(&q->nc);
 		__netif_tx_unlock_bh(q->txq);
 		len += sysfs_emit_at(buf, len, "%s%s", len ? " " : "",
-				     virtnet_coal_state_names[state]);
+				     ncoal_state_name(state));
 	}
 	mutex_unlock(&vc->lock);
 	len += sysfs_emit_at(buf, len, "\n");

@@ -808,12 +808,6 @@ static const char * const vhost_net_coal_mode_names[] = {
 	[NCOAL_MODE_ADAPTIVE] = "adaptive",
 };
 
-static const char * const vhost_net_coal_state_names[] = {
-	[NCOAL_STATE_OFF] = "off",
-	[NCOAL_STATE_IDLE] = "idle",
-	[NCOAL_STATE_ACTIVE] = "active",
-};
-
 /*
  * Besides the ioctl's counters: "pending", the used buffers whose signal
  * is held right now; read together under the ring's mutex,
@@ -844,7 +838,7 @@ static int vhost_net_coal_debugfs_show(struct seq_file *m, void *v)
 	seq_printf(m, "usecs: %u\nmax_frames: %u\n", vc.usecs, vc.max_frames);
 	seq_printf(m, "rate_threshold: %u\nrate_interval_ms: %u\n",
 		   vc.rate_threshold, vc.rate_interval_ms);
-	seq_printf(m, "state: %s\nrate: %u\n", vhost_net_coal_state_names[st.state],
+	seq_printf(m, "state: %s\nrate: %u\n", ncoal_state_name(st.state),
 		   st.rate);
 	seq_printf(m, "packets: %llu\nsignals_due: %llu\nsignals_sent: %llu\n",
 		   st.packets, st.signals_due, st.signals_sent);

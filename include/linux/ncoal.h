@@ -372,6 +372,17 @@ static inline u64 ncoal_delay_ns(const struct ncoal *c)
 enum ncoal_state ncoal_state(const struct ncoal *c);
 
 /**
+ * ncoal_state_name - the name users see for a state
+ * @state: the state
+ *
+ * The one table of these names for debugfs and sysfs (a tracepoint's
+ * format lists its own, as __print_symbolic() needs).
+ *
+ * Return: "off", "idle" or "active"; "?" for a value outside the enum.
+ */
+const char *ncoal_state_name(enum ncoal_state state);
+
+/**
  * ncoal_pending - frames held, not yet covered by a notification
  * @c: the instance
  *

@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <linux/kernel.h>
 #include <linux/types.h>
 
@@ -63,6 +64,18 @@ extern struct kunit_suite *const kunit_shim_suite;
 	}								\
 } while (0)
 
+#define KUNIT_SHIM_STREQ(test, stop, l, r) do {			\
+	const char *__l = (l);						\
+	const char *__r = (r);						\
+									\
+	if (strcmp(__l, __r)) {						\
+		printf("# %s:%d: expected %s == %s, but %s == \"%s\", "	\
+		       "%s == \"%s\"\n", __FILE__, __LINE__, #l, #r,	\
+		       #l, __l, #r, __r);				\
+		KUNIT_SHIM_FAILED(test, stop);				\
+	}								\
+} while (0)
+
 #define KUNIT_FAIL(test, fmt, ...) do {					\
 	printf("# %s:%d: " fmt "\n", __FILE__, __LINE__, ##__VA_ARGS__);\
 	KUNIT_SHIM_FAILED(test, false);					\
@@ -83,6 +96,7 @@ extern struct kunit_suite *const kunit_shim_suite;
 #define KUNIT_ASSERT_GE(t, l, r)	KUNIT_SHIM_BINARY(t, true, l, >=, r, "")
 #define KUNIT_ASSERT_LT(t, l, r)	KUNIT_SHIM_BINARY(t, true, l, <, r, "")
 #define KUNIT_ASSERT_LE(t, l, r)	KUNIT_SHIM_BINARY(t, true, l, <=, r, "")
+#define KUNIT_EXPECT_STREQ(t, l, r)	KUNIT_SHIM_STREQ(t, false, l, r)
 #define KUNIT_ASSERT_LE_MSG(t, l, r, fmt, ...)				\
 	KUNIT_SHIM_BINARY(t, true, l, <=, r, ": " fmt, ##__VA_ARGS__)
 
