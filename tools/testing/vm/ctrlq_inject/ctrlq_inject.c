@@ -41,6 +41,23 @@
  * left alone (its buffers may still be in use): every later command
  * fails with EIO.
  *
+ * A device that reports a wrong used length, for another driver's
+ * control queue (our virtio_net's), in debugfs:
+ *
+ *   ctrlq_inject/used_len        write "DEV LEN": the next buffer that
+ *                                virtqueue_get_buf() returns from the
+ *                                queue named "control" of the virtio
+ *                                device DEV (virtioN) comes with used
+ *                                length LEN instead of the device's;
+ *                                "- 0" disarms. Read: "dev=DEV len=LEN
+ *                                armed=B hits=N" (N: lengths replaced
+ *                                since the last write). The device's
+ *                                bytes are untouched: only the length the
+ *                                driver sees changes, as if the device
+ *                                had reported it. A kretprobe on
+ *                                virtqueue_get_buf() (CONFIG_KRETPROBES),
+ *                                registered at the first write.
+ *
  * Test code: no attempt at performance, one command at a time.
  */
 #include <linux/completion.h>
@@ -48,6 +65,7 @@
 #include <linux/delay.h>
 #include <linux/hex.h>
 #include <linux/jiffies.h>
+#include <linux/kprobes.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -97,6 +115,119 @@ struct ci_dev {
 };
 
 static struct dentry *ci_root;
+
+/* The used length fault, see ctrlq_inject/used_len above. */
+static struct {
+	struct mutex lock;		/* writers; registers the probe */
+	char dev[32];			/* the target device's name */
+	unsigned int len;		/* the length the driver gets */
+	atomic_t armed;			/* lengths left to replace (0, 1) */
+	atomic_t hits;			/* lengths replaced */
+	bool registered;
+	struct dentry *file;		/* ctrlq_inject/used_len */
+} ci_used;
+
+struct ci_used_call {
+	unsigned int *len;		/* virtqueue_get_buf()'s @len */
+};
+
+/* Entry: follow only calls on the target's control queue. */
+static int ci_used_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct virtqueue *vq = (void *)regs_get_kernel_argument(regs, 0);
+	struct ci_used_call *call = (void *)ri->data;
+
+	/* Acquire: the target written before arming (ci_used_write()). */
+	if (!atomic_read_acquire(&ci_used.armed) || !vq || !vq->name ||
+	    strcmp(vq->name, "control") ||
+	    strcmp(dev_name(&vq->vdev->dev), ci_used.dev))
+		return 1;	/* no return handler for this call */
+	call->len = (unsigned int *)regs_get_kernel_argument(regs, 1);
+	return 0;
+}
+
+/* Return: a buffer came back: report the armed length instead. */
+static int ci_used_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct ci_used_call *call = (void *)ri->data;
+
+	if (!regs_return_value(regs) || !call->len)
+		return 0;
+	if (atomic_dec_if_positive(&ci_used.armed) < 0)
+		return 0;
+	*call->len = ci_used.len;
+	atomic_inc(&ci_used.hits);
+	return 0;
+}
+
+static struct kretprobe ci_used_probe = {
+	.kp.symbol_name = "virtqueue_get_buf",
+	.entry_handler = ci_used_entry,
+	.handler = ci_used_ret,
+	.data_size = sizeof(struct ci_used_call),
+	.maxactive = 64,
+};
+
+static ssize_t ci_used_write(struct file *f, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	char buf[64], dev[32];
+	unsigned int len;
+	int ret = 0;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%31s %u", dev, &len) != 2)
+		return -EINVAL;
+
+	mutex_lock(&ci_used.lock);
+	/* Disarmed while the target changes: the probe reads it unlocked. */
+	atomic_set(&ci_used.armed, 0);
+	synchronize_rcu();	/* kprobe handlers run with preemption off */
+	atomic_set(&ci_used.hits, 0);
+	if (strcmp(dev, "-")) {
+		if (!ci_used.registered) {
+			ret = register_kretprobe(&ci_used_probe);
+			ci_used.registered = !ret;
+		}
+		if (!ret) {
+			strscpy(ci_used.dev, dev, sizeof(ci_used.dev));
+			ci_used.len = len;
+			atomic_set_release(&ci_used.armed, 1);
+		}
+	} else {
+		ci_used.dev[0] = '\0';
+	}
+	mutex_unlock(&ci_used.lock);
+	return ret ? ret : count;
+}
+
+static int ci_used_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&ci_used.lock);
+	seq_printf(m, "dev=%s len=%u armed=%d hits=%d\n",
+		   ci_used.dev[0] ? ci_used.dev : "-", ci_used.len,
+		   atomic_read(&ci_used.armed), atomic_read(&ci_used.hits));
+	mutex_unlock(&ci_used.lock);
+	return 0;
+}
+
+static int ci_used_open(struct inode *inode, struct file *f)
+{
+	return single_open(f, ci_used_show, NULL);
+}
+
+static const struct file_operations ci_used_fops = {
+	.owner = THIS_MODULE,
+	.open = ci_used_open,
+	.read = seq_read,
+	.write = ci_used_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 static void ci_cvq_done(struct virtqueue *vq)
 {
@@ -498,7 +629,10 @@ static int __init ci_init(void)
 {
 	int ret;
 
+	mutex_init(&ci_used.lock);
 	ci_root = debugfs_create_dir("ctrlq_inject", NULL);
+	ci_used.file = debugfs_create_file("used_len", 0600, ci_root, NULL,
+					   &ci_used_fops);
 	ret = register_virtio_driver(&ci_driver);
 	if (ret)
 		debugfs_remove(ci_root);
@@ -507,6 +641,11 @@ static int __init ci_init(void)
 
 static void __exit ci_exit(void)
 {
+	/* Waits for used_len's readers and writers: none is left after. */
+	debugfs_remove(ci_used.file);
+	if (ci_used.registered)
+		unregister_kretprobe(&ci_used_probe);
+	/* ci_remove() removes each device's directory, inside ci_root. */
 	unregister_virtio_driver(&ci_driver);
 	debugfs_remove(ci_root);
 }
