@@ -37,11 +37,12 @@
  * Module parameters.  The first six are the defaults of rings without an
  * explicit setting; the coalesce_{min,max}_usecs and coalesce_max_frames
  * caps bound every value, including those a VMM (or, through it, a
- * guest) asks for.
+ * guest) asks for.  The delays ship as 0, off: held signals cost
+ * request/response traffic with one request in flight.
  */
-static unsigned int rx_coalesce_usecs = 500;
+static unsigned int rx_coalesce_usecs;
 static unsigned int rx_max_coalesced_frames = 64;
-static unsigned int tx_coalesce_usecs = 500;
+static unsigned int tx_coalesce_usecs;
 static unsigned int tx_max_coalesced_frames = 64;
 static unsigned int coalesce_rate_threshold = 10000;
 static unsigned int coalesce_rate_interval_ms = 1000;
@@ -195,7 +196,7 @@ static const struct kernel_param_ops vhost_net_coal_param_ops = {
 module_param_cb(rx_coalesce_usecs, &vhost_net_coal_param_ops,
 		&rx_coalesce_usecs, 0644);
 MODULE_PARM_DESC(rx_coalesce_usecs,
-		 "Default max delay of an RX (guest receive) interrupt, us; 0: off (default 500)");
+		 "Default max delay of an RX (guest receive) interrupt, us; 0: off (default 0)");
 module_param_cb(rx_max_coalesced_frames, &vhost_net_coal_param_ops,
 		&rx_max_coalesced_frames, 0644);
 MODULE_PARM_DESC(rx_max_coalesced_frames,
@@ -203,7 +204,7 @@ MODULE_PARM_DESC(rx_max_coalesced_frames,
 module_param_cb(tx_coalesce_usecs, &vhost_net_coal_param_ops,
 		&tx_coalesce_usecs, 0644);
 MODULE_PARM_DESC(tx_coalesce_usecs,
-		 "Default max delay of a TX completion interrupt, us; 0: off (default 500)");
+		 "Default max delay of a TX completion interrupt, us; 0: off (default 0)");
 module_param_cb(tx_max_coalesced_frames, &vhost_net_coal_param_ops,
 		&tx_max_coalesced_frames, 0644);
 MODULE_PARM_DESC(tx_max_coalesced_frames,

@@ -20,11 +20,13 @@ SCALED_INTERVAL_MS=250
 SCALED_USECS=1000
 SCALED_FRAMES=32
 
-# Shipped defaults (what a fresh probe shows).
+# The hardware profile (coal_defaults): threshold and frames as shipped,
+# kicks held up to 100 us. A fresh probe shows SHIP_USECS (0: off) instead.
 DEF_THRESHOLD=10000
 DEF_INTERVAL_MS=1000
 DEF_USECS=100
 DEF_FRAMES=32
+SHIP_USECS=0
 
 # coal_get KNOB: a sysfs knob of the guest's eth0.
 coal_get() {

@@ -49,7 +49,7 @@ defaults_ok() {
 	local v
 
 	v=$(coal_values) || return 1
-	[ "$v" = "$DEF_THRESHOLD $DEF_INTERVAL_MS $DEF_USECS $DEF_FRAMES" ] ||
+	[ "$v" = "$DEF_THRESHOLD $DEF_INTERVAL_MS $SHIP_USECS $DEF_FRAMES" ] ||
 		fail "defaults: '$v'"
 	v=$(coal_get tx_kick_mode)
 	[ "$v" = "$DEF_MODE" ] || fail "default tx_kick_mode: '$v'"

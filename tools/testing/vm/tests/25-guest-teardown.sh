@@ -75,7 +75,7 @@ module_remove() {
 		insmod /lib/virtio_net.ko || echo insmod failed
 		$ETH0_UP
 		sleep 1" || return 1
-	[ "$(coal_values)" = "$DEF_THRESHOLD $DEF_INTERVAL_MS $DEF_USECS $DEF_FRAMES" ] ||
+	[ "$(coal_values)" = "$DEF_THRESHOLD $DEF_INTERVAL_MS $SHIP_USECS $DEF_FRAMES" ] ||
 		{ echo "# reloaded module does not show the defaults"; return 1; }
 }
 
