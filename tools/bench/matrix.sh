@@ -111,7 +111,7 @@ HOST_SWEEP_RATE=3000
 # its rates are ~100x below hardware: 150 pps (below the gate), 600 and
 # 1,200 pps; the gate is 300 pps sampled every 250 ms on both levels
 # (shipped: 10,000 pps / 1 s). Buffer times are 10x the hardware ones
-# (5 ms stands for the shipped 500 us, the sweep's 0.5-10 ms for the
+# (5 ms stands for the recommended 500 us, the sweep's 0.5-10 ms for the
 # thesis's 50-1,000 us) so that a window holds a few packets at these
 # rates, as it does on hardware; busy polling's poll-us likewise (500).
 #

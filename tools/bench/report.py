@@ -1091,8 +1091,8 @@ HONEST = [
     "spread accordingly. Read the [min, max] before a median, and a "
     "ratio whose range includes 1 as no measured change.",
     "Rates and threshold are scaled to the rig (see each table's note); "
-    "the shipped defaults stay the hardware ones (500 us, 64 frames, "
-    "10,000 pps).",
+    "the hardware profile they stand for is 500 us, 64 frames, "
+    "10,000 pps (coalescing ships off).",
 ]
 
 # (scenario prefix that covers it, or "" for never covered by a run)

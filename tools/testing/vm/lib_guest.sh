@@ -5,10 +5,10 @@
 #
 # Emulation scaling: the rig is emulated (TCG, about 100x slower than
 # hardware; the guest saturates near 7 kpps of small UDP, see
-# ../shared/ENVIRONMENT.md). The shipped defaults (10,000 pps threshold,
-# 1 s interval, 100 us, 32 frames) are for hardware; the tests use the
-# scaled-down profile below and rates of 2-5 kpps, and say so in their
-# logs.
+# ../shared/ENVIRONMENT.md). The hardware profile (10,000 pps threshold,
+# 1 s interval, 100 us, 32 frames; kick coalescing ships off) is for
+# hardware; the tests use the scaled-down profile below and rates of
+# 2-5 kpps, and say so in their logs.
 
 COAL_DIR=/sys/class/net/eth0/virtio_coalesce
 UDPFLOOD=$NCOAL_BUILD/l2-tools/udpflood

@@ -8,8 +8,8 @@
 #
 # Emulation scaling: threshold 1,000 pps (250 ms sampling), kicks held up
 # to 1 ms or 32 frames, streams of 1,500 pps for 5 s, 18-byte payloads.
-# The shipped defaults are 10,000 pps / 1 s / 100 us / 32 for hardware
-# about 100x faster than this rig.
+# Once on (it ships off), the hardware profile is 10,000 pps / 1 s /
+# 100 us / 32, for hardware about 100x faster than this rig.
 
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib_guest.sh"
