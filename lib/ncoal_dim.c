@@ -95,8 +95,8 @@ static bool ncoal_dim_apply(struct ncoal_dim *d, struct ncoal *c)
 	return ncoal_set_profile(c, &pr);
 }
 
-/* Forget what was learnt: profile 0, parked, as net_dim() starts. */
-static void ncoal_dim_restart(struct ncoal_dim *d)
+/* Profile 0, parked, as net_dim() starts; the probe back-off stays. */
+static void ncoal_dim_forget(struct ncoal_dim *d)
 {
 	struct dim *dim = &d->dim;
 
@@ -107,11 +107,17 @@ static void ncoal_dim_restart(struct ncoal_dim *d)
 	dim->tired = 0;
 	d->prev = (struct ncoal_dim_rates) { };
 	d->measuring = false;
-	d->skip = 0;
-	d->backoff = 0;
 	d->base_pps = 0;
 	d->base_pkts = 0;
 	d->base_ns = 0;
+}
+
+/* Forget what was learnt, the probe back-off too. */
+static void ncoal_dim_restart(struct ncoal_dim *d)
+{
+	ncoal_dim_forget(d);
+	d->skip = 0;
+	d->backoff = 0;
 }
 
 /* Frames and notifications so far, for the next move's window. */
@@ -326,10 +332,21 @@ static bool ncoal_dim_sample(struct ncoal_dim *d, const struct ncoal *c,
 	u64 pkts, sent, ns;
 	u8 old_ix;
 
-	/* Below the gate no profile holds: nothing to learn from. */
+	/*
+	 * Below the gate no profile holds: nothing to learn from.  What
+	 * comes back above it is new traffic, and starts from holding
+	 * nothing: a profile a flood climbed to can hold one request in
+	 * flight below the gate again before a window ends, and would
+	 * then never be measured.  The probe back-off stays.
+	 */
 	if (ncoal_state(c) != NCOAL_STATE_ACTIVE) {
 		d->measuring = false;
-		return false;
+		if (!d->dim.profile_ix)
+			return false;
+		ncoal_dim_forget(d);
+		ncoal_dim_mark(d, c);
+		d->moves++;
+		return true;
 	}
 	if (d->skip) {
 		if (st->sent - d->skip_from < d->skip)
