@@ -17,6 +17,8 @@
 
 #define NCOAL_DIM_TOP	(NET_DIM_PARAMS_NUM_PROFILES - 1)
 #define NCOAL_DIM_COST	32
+/* Notifications after which a hold that does not batch ends a probe. */
+#define NCOAL_DIM_EARLY	8
 
 static struct dim_cq_moder ncoal_dim_moder(const struct ncoal_dim *d, int ix)
 {
@@ -330,6 +332,7 @@ static bool ncoal_dim_sample(struct ncoal_dim *d, const struct ncoal *c,
 	const struct ncoal_stats *st = ncoal_read_stats(c);
 	struct ncoal_dim_rates curr;
 	u64 pkts, sent, ns;
+	bool early;
 	u8 old_ix;
 
 	/*
@@ -359,19 +362,34 @@ static bool ncoal_dim_sample(struct ncoal_dim *d, const struct ncoal *c,
 		return false;
 	}
 	sent = st->sent - d->win.sent;
-	if (sent < DIM_NEVENTS || now <= d->win.time)
+	pkts = st->packets - d->win.pkts;
+	if (now <= d->win.time)
+		return false;
+	old_ix = d->dim.profile_ix;
+	/*
+	 * A hold that covers a single frame is pure delay.  When the first
+	 * NCOAL_DIM_EARLY notifications of a window held covered fewer
+	 * than 1.25 frames each, the profile cannot pay (one request in
+	 * flight): back to 0 now, not after DIM_NEVENTS of them.
+	 */
+	early = old_ix && sent >= NCOAL_DIM_EARLY && 4 * pkts < 5 * sent;
+	if (sent < DIM_NEVENTS && !early)
 		return false;
 	ns = now - d->win.time;
 	curr.bps = ncoal_dim_per_sec(d->bytes - d->win.bytes, ns);
-	curr.pps = ncoal_dim_per_sec(st->packets - d->win.pkts, ns);
+	curr.pps = ncoal_dim_per_sec(pkts, ns);
 	curr.eps = ncoal_dim_per_sec(sent, ns);
-	old_ix = d->dim.profile_ix;
 	if (!old_ix) {
-		d->base_pkts += st->packets - d->win.pkts;
+		d->base_pkts += pkts;
 		d->base_ns += ns;
 		d->base_pps = ncoal_dim_per_sec(d->base_pkts, d->base_ns);
 	}
-	if (!ncoal_dim_decide(d, &curr)) {
+	if (early) {
+		/* As a step left to 0: the next window there parks DIM. */
+		d->dim.profile_ix = 0;
+		d->dim.tune_state = DIM_GOING_LEFT;
+		d->prev = curr;
+	} else if (!ncoal_dim_decide(d, &curr)) {
 		ncoal_dim_open(d, c, now);
 		return false;
 	}
