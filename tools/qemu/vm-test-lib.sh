@@ -108,21 +108,28 @@ ctrlq_begin() {
 	fi
 }
 
-# ctrlq_take_over: load ctrlq_inject.ko into the guest (stripped, as
-# base64 through l2) and move eth1's device from virtio_net to it;
-# prints the device's name (virtioN).
-ctrlq_take_over() {
+# ctrlq_insmod SCRIPT: load ctrlq_inject.ko ($CI) into the guest
+# (stripped, as base64 through l2), then run SCRIPT there; prints the
+# last line of its output.
+ctrlq_insmod() {
 	local ko=/tmp/ctrlq_inject.ko b64 out
 
 	strip --strip-debug -o $ko "$CI" || return 1
 	b64=$(base64 -w0 $ko)
 	rm -f $ko
 	out=$(l2 "echo $b64 | base64 -d > /tmp/ci.ko && insmod /tmp/ci.ko &&
-		d=\$(basename \$(readlink /sys/class/net/eth1/device)) &&
-		echo \$d > /sys/bus/virtio/drivers/virtio_net/unbind &&
-		echo \$d > /sys/bus/virtio/drivers/ctrlq_inject/bind &&
-		echo \$d") || return 1
+		$1") || return 1
 	echo "$out" | tail -n1
+}
+
+# ctrlq_take_over: ctrlq_insmod, and move eth1's device from virtio_net
+# to ctrlq_inject; prints the device's name (virtioN).
+ctrlq_take_over() {
+	# shellcheck disable=SC2016 # expanded in the guest
+	ctrlq_insmod 'd=$(basename $(readlink /sys/class/net/eth1/device)) &&
+		echo $d > /sys/bus/virtio/drivers/virtio_net/unbind &&
+		echo $d > /sys/bus/virtio/drivers/ctrlq_inject/bind &&
+		echo $d'
 }
 
 # ctrlq_cmd DEV CMD INLEN HEX: one class 6 command through ctrlq_inject

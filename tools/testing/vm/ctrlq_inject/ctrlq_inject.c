@@ -168,18 +168,28 @@ static struct kretprobe ci_used_probe = {
 	.maxactive = 64,
 };
 
+/* A debugfs write as a string: -EINVAL if it does not fit in @size. */
+static int ci_user_str(char *buf, size_t size, const char __user *ubuf,
+		       size_t count)
+{
+	if (count >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	return 0;
+}
+
 static ssize_t ci_used_write(struct file *f, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
 	char buf[64], dev[32];
 	unsigned int len;
-	int ret = 0;
+	int ret;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
+	ret = ci_user_str(buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
 	if (sscanf(buf, "%31s %u", dev, &len) != 2)
 		return -EINVAL;
 
@@ -430,13 +440,11 @@ static ssize_t ci_traffic_write(struct file *f, const char __user *ubuf,
 	struct ci_dev *d = file_inode(f)->i_private;
 	unsigned int pps, rx;
 	char buf[32];
-	int ret = 0;
+	int ret;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
+	ret = ci_user_str(buf, sizeof(buf), ubuf, count);
+	if (ret)
+		return ret;
 	if (sscanf(buf, "%u %u", &pps, &rx) != 2 || rx > 1)
 		return -EINVAL;
 

@@ -38,14 +38,9 @@ sync_guest_up
 # load_ci: ctrlq_inject.ko into the guest, bound to nothing; sets DEV to
 # eth0's virtio device (virtioN).
 load_ci() {
-	local ko=/tmp/ctrlq_inject.ko b64 out
-
-	strip --strip-debug -o $ko "$CI" || return 1
-	b64=$(base64 -w0 $ko)
-	rm -f $ko
-	out=$(l2 "echo $b64 | base64 -d > /tmp/ci.ko && insmod /tmp/ci.ko &&
-		basename \$(readlink /sys/class/net/eth0/device)") || return 1
-	DEV=$(echo "$out" | tail -n1)
+	# shellcheck disable=SC2016 # expanded in the guest
+	DEV=$(ctrlq_insmod 'basename $(readlink /sys/class/net/eth0/device)') ||
+		return 1
 	echo "eth0 = $DEV"
 	case "$DEV" in virtio[0-9]*) ;; *) fail "eth0's device: '$DEV'" ;; esac
 }
