@@ -300,6 +300,10 @@ while :; do
 	if [ "$restarts" != 0 ]; then
 		cp "$vmout"/raw-*.csv "$out/vm/" 2>/dev/null || true
 		cat "$vmout/errors.log" >> "$out/vm/errors.log" 2>/dev/null || true
+		# A host that died early never wrote the modules' identities;
+		# the report takes each key from its first line, so appended
+		# keys fill only what the first host left out.
+		cat "$vmout/meta.txt" >> "$out/vm/meta.txt" 2>/dev/null || true
 	fi
 	case "$rc" in 125|126) ;; *) break ;; esac
 	done_s=" $(tr '\n' ' ' < "$vmout/scenarios.done" 2>/dev/null) "
