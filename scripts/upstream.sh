@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # upstream.sh DEST: put the upstream files our series patches (and the
-# kernel's own checkers) into DEST, taken from the kernel source that
+# kernel's own checkers, and the lib/dim the policy's unit test runs on)
+# into DEST, taken from the kernel source that
 # matches KDIR. KSRC may name a kernel tree or a linux-source tarball;
 # default: Debian's /usr/src/linux-source-6.12.tar.xz. The result is
 # cached: DEST/.stamp records where it came from.
@@ -21,6 +22,9 @@ FILES=(
 	scripts/spelling.txt
 	scripts/const_structs.checkpatch
 	scripts/kernel-doc
+	include/linux/dim.h
+	lib/dim/dim.c
+	lib/dim/net_dim.c
 )
 
 KSRC=${KSRC:-/usr/src/linux-source-6.12.tar.xz}
@@ -35,6 +39,8 @@ elif [ -f "$KSRC" ]; then
 else
 	die "KSRC=$KSRC is neither a kernel tree nor a source tarball; run 'make deps' (linux-source-6.12) or set KSRC"
 fi
+# The file list is part of the stamp: a file added to it is extracted.
+stamp="$stamp ${FILES[*]}"
 
 if [ -f "$DEST/.stamp" ] && [ "$(cat "$DEST/.stamp")" = "$stamp" ]; then
 	have=$(ncoal_tree_version "$DEST")
