@@ -354,7 +354,8 @@ TICK_US=10000
 # per PKTS packets (one awk: forks are expensive here):
 #   guest_irqs, guest_rx_irqs, guest_tx_irqs, guest_rx_kicks,
 #   guest_tx_kicks, host_signals, host_timer_fires, l2_ctxsw, l1_ctxsw,
-#   l2_cpu_us, l1_cpu_us (all per packet), host_state, guest_state
+#   l2_cpu_us, l1_cpu_us (all per packet), host_state, guest_state,
+#   host_rx_timer_fires, host_tx_timer_fires (per packet: which ring held)
 guest_counters() {
 	awk -v n="$5" -v tick=$TICK_US '
 	FNR == 1 { f++ }
@@ -366,17 +367,18 @@ guest_counters() {
 		# files: 1 guest before, 2 guest after, 3 host before, 4 host after
 		ii = d(1, 2, "irq_in"); io = d(1, 2, "irq_out")
 		hs = h[4, "h_rx_state"] ? v[4, "h_rx_state"] "/" v[4, "h_tx_state"] : ""
-		printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s",
+		printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s",
 			per(sum(ii, io)), per(ii), per(io),
 			per(d(1, 2, "rx_kicks")), per(d(1, 2, "tx_kicks")),
 			per(sum(d(3, 4, "h_rx_signals_sent"), d(3, 4, "h_tx_signals_sent"))),
 			per(sum(d(3, 4, "h_rx_timer_fires"), d(3, 4, "h_tx_timer_fires"))),
 			per(d(1, 2, "ctxt")), per(d(3, 4, "ctxt")),
 			per(d(1, 2, "busy"), tick), per(d(3, 4, "busy"), tick),
-			hs, v[2, "gstate"]
+			hs, v[2, "gstate"],
+			per(d(3, 4, "h_rx_timer_fires")), per(d(3, 4, "h_tx_timer_fires"))
 	}' "$1" "$2" "$3" "$4"
 }
-GUEST_COUNTER_COLUMNS=guest_irqs_per_pkt,guest_rx_irqs_per_pkt,guest_tx_irqs_per_pkt,guest_rx_kicks_per_pkt,guest_tx_kicks_per_pkt,host_signals_per_pkt,host_timer_fires_per_pkt,l2_ctxsw_per_pkt,l1_ctxsw_per_pkt,l2_cpu_us_per_pkt,l1_cpu_us_per_pkt,host_state,guest_state
+GUEST_COUNTER_COLUMNS=guest_irqs_per_pkt,guest_rx_irqs_per_pkt,guest_tx_irqs_per_pkt,guest_rx_kicks_per_pkt,guest_tx_kicks_per_pkt,host_signals_per_pkt,host_timer_fires_per_pkt,l2_ctxsw_per_pkt,l1_ctxsw_per_pkt,l2_cpu_us_per_pkt,l1_cpu_us_per_pkt,host_state,guest_state,host_rx_timer_fires_per_pkt,host_tx_timer_fires_per_pkt
 
 # The guest scenarios run together, rig by rig: one guest boot per kind
 # of comparator and repetition, whatever the number of scenarios. Each

@@ -26,13 +26,14 @@ bench_guest-lossfree_runs() {
 # lossfree_once REP DIR RATE NAME: the search; prints the metric columns.
 lossfree_once() {
 	local rep=$1 name=$4 t0=$EPOCHREALTIME step m good="" goodrate=0
-	local goodoff=0 badoff="" badloss="" steps=0 loss
+	local goodoff=0 badoff="" badloss="" steps=0 loss ncounters
 	local -a f steplist
 
 	# each step's duration (DURATION is the time estimate of a search)
 	local GUEST_DUR
 
 	GUEST_DUR=$(bench_list guest-lossfree STEP_DURATION)
+	ncounters=$(tr ',' '\n' <<< "$GUEST_COUNTER_COLUMNS" | wc -l)
 	FLOOD_RUNDIR=$BENCH_OUT/runs/guest-lossfree
 	mapfile -t steplist < <(bench_list guest-lossfree STEPS)
 	for step in "${steplist[@]}"; do
@@ -51,10 +52,10 @@ lossfree_once() {
 		fi
 		goodoff=$step
 		goodrate=${f[5]}
-		good=$(IFS=,; echo "${f[*]:6:13}")
+		good=$(IFS=,; echo "${f[*]:6:ncounters}")
 	done
 	FLOOD_RUNDIR=
-	[ -n "$good" ] || good=$(printf ',%.0s' $(seq 1 12))
+	[ -n "$good" ] || good=$(printf ',%.0s' $(seq 2 "$ncounters"))
 	printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$GUEST_DUR" "$goodrate" "$goodoff" \
 		"$badoff" "$badloss" "$steps" "$good" \
 		"$(since "$t0")"
