@@ -18,7 +18,7 @@
 #define NCOAL_DIM_TOP	(NET_DIM_PARAMS_NUM_PROFILES - 1)
 #define NCOAL_DIM_COST	32
 /* Notifications after which a hold that does not batch ends a probe. */
-#define NCOAL_DIM_EARLY	8
+#define NCOAL_DIM_EARLY	4
 
 static struct dim_cq_moder ncoal_dim_moder(const struct ncoal_dim *d, int ix)
 {

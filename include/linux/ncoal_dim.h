@@ -70,7 +70,7 @@
  * delay), it pauses for a number of windows that doubles with each such
  * probe (up to NCOAL_DIM_BACKOFF_MAX); a profile whose holds covered 2
  * frames or more clears it, so traffic that batches is never paused.
- * A probe whose first 8 notifications covered fewer than 1.25 frames
+ * A probe whose first 4 notifications covered fewer than 1.25 frames
  * each ends there, as a step back to 0, instead of after a window.
  *
  * The profile is applied within ncoal_dim_due(), so no other lock is

@@ -661,7 +661,7 @@ static void test_rr_jitter_probes_rarely(void)
  * waits its whole hold.  With probes judged only at the end of a
  * DIM_NEVENTS window, 1.6% of the first 4000 frames (the bench's run
  * length) were held, adding 2.5-27 us per frame by table; ended after
- * NCOAL_DIM_EARLY holds that do not batch, 0.2% and 0.3-3.3 us.
+ * NCOAL_DIM_EARLY (4) holds that do not batch, 0.1% and 0.2-1.7 us.
  */
 static void rr_one_in_flight_one(void)
 {
