@@ -80,12 +80,13 @@ check() {
 jobdir=$(mktemp -d)
 trap 'rm -rf "$jobdir"' EXIT
 queued=()
+ncpu=$(nproc)
 queue() {
 	local id=${#queued[@]}
 
 	queued+=("$1")
 	shift
-	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do
+	while [ "$(jobs -rp | wc -l)" -ge "$ncpu" ]; do
 		wait -n
 	done
 	( "$@" > "$jobdir/$id.out" 2>&1; echo $? > "$jobdir/$id.rc" ) &
