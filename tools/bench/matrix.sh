@@ -96,7 +96,8 @@ HOST_SWEEP_RATE=3000
 #                     and the host synchronise their delays
 #         (settings of one rig share a guest boot; changing rig reboots
 #         the guest)
-#   SPEC  h=US host coalescing (both rings, 64 frames), hm=2 the host
+#   SPEC  h=US host coalescing (both rings, 64 frames; hr=US, ht=US the
+#         RX ring's and the TX-completion ring's alone), hm=2 the host
 #         adaptive (net_dim picks each hold, h= its bound), g=US guest TX
 #         kick coalescing (32 frames), gm=2 the guest's kicks adaptive
 #         (g= their bound), dim=1 the guest's own RX net_dim (ethtool -C
@@ -121,9 +122,11 @@ HOST_SWEEP_RATE=3000
 # the fixed delays on both levels (the thesis's design), and the
 # adaptive mode on both levels. All in the same L1 boot; with
 # BENCH_ORDER=rig the settings of one rig (ours-off, both, adaptive)
-# alternate rep by rep in one guest boot. busy-poll (tap poll-us) and
-# host-adapt (the host alone adaptive) are defined for --settings but
-# left out of the matrix, which must fit in about an hour of the rig.
+# alternate rep by rep in one guest boot. busy-poll (tap poll-us),
+# host-adapt (the host alone adaptive), adapt-rx and adapt-txc (adaptive
+# with one host ring off) and guest-adapt (the guest's kicks alone) are
+# defined for --settings but left out of the matrix, which must fit in
+# about an hour of the rig.
 GUEST_SETTINGS=(
 	"stock       stock       -"
 	"napi-defer  stock       napi=2:5000000"
@@ -135,6 +138,9 @@ GUEST_SETTINGS=(
 GUEST_EXTRA_SETTINGS=(
 	"busy-poll   stock-poll  -"
 	"host-adapt  ours        h=5000,hm=2"
+	"adapt-rx    ours        h=5000,ht=0,hm=2,g=5000,gm=2"
+	"adapt-txc   ours        h=5000,hr=0,hm=2,g=5000,gm=2"
+	"guest-adapt ours        h=0,g=5000,gm=2"
 )
 GUEST_QUICK_SETTINGS=(stock adaptive)
 

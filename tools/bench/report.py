@@ -87,8 +87,8 @@ SCENARIOS = {
 
 # The guest scenarios (scenarios/guest-*.sh): comparators in one L1 boot.
 GUEST_ORDER = ["stock", "napi-defer", "busy-poll", "guest-dim", "ours-off",
-               "guest-only", "host-only", "host-adapt", "both", "adaptive",
-               "synced"]
+               "guest-only", "host-only", "host-adapt", "guest-adapt",
+               "adapt-rx", "adapt-txc", "both", "adaptive", "synced"]
 
 GUEST_SETTINGS = {
     "stock": "stock vhost_net (L1) and stock virtio_net (L2)",
@@ -106,6 +106,12 @@ GUEST_SETTINGS = {
                  "to 5 ms / 64 frames, guest off",
     "host-adapt": "ours; host interrupts held as net_dim chooses, up to "
                   "5 ms / 64 frames (coalesce_mode 2), guest off",
+    "guest-adapt": "ours; guest TX kicks held as net_dim chooses, up to "
+                   "5 ms / 32 frames (tx_kick_mode 2), host off",
+    "adapt-rx": "ours, adaptive as below but the host's TX completions "
+                "never held (tx_coalesce_usecs 0)",
+    "adapt-txc": "ours, adaptive as below but the host's RX-ring "
+                 "interrupts never held (rx_coalesce_usecs 0)",
     "both": "ours, fixed delays: host 5 ms / 64 frames and guest kicks "
             "5 ms / 32 frames, each side set by its own admin (Debian's "
             "QEMU)",

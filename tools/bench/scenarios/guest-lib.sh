@@ -113,7 +113,8 @@ rig_is_ours() {
 	[ "$1" = ours ] || [ "$1" = ours-sync ]
 }
 
-# guest_parse_setting SCENARIO NAME: GS_RIG, GS_HUS, GS_HMODE, GS_GUS,
+# guest_parse_setting SCENARIO NAME: GS_RIG, GS_HUS (GS_HRUS, GS_HTUS per
+# ring), GS_HMODE, GS_GUS,
 # GS_GMODE, GS_DIM, GS_SYNC, GS_NAPI (N:NS), GS_HOSTMOD, and the key columns GS_USECS GS_FRAMES
 # GS_THR GS_IV.
 guest_parse_setting() {
@@ -122,6 +123,8 @@ guest_parse_setting() {
 	def=$(bench_setting "$1" "$2") || return 1
 	read -r _ GS_RIG spec <<< "$def"
 	GS_HUS=0
+	GS_HRUS=
+	GS_HTUS=
 	GS_HMODE=1
 	GS_GUS=0
 	GS_GMODE=1
@@ -132,6 +135,8 @@ guest_parse_setting() {
 		for x in ${spec//,/ }; do
 			case "$x" in
 			h=*) GS_HUS=${x#h=} ;;
+			hr=*) GS_HRUS=${x#hr=} ;;
+			ht=*) GS_HTUS=${x#ht=} ;;
 			hm=*) GS_HMODE=${x#hm=} ;;
 			g=*) GS_GUS=${x#g=} ;;
 			gm=*) GS_GMODE=${x#gm=} ;;
@@ -142,6 +147,8 @@ guest_parse_setting() {
 			esac
 		done
 	fi
+	GS_HRUS=${GS_HRUS:-$GS_HUS}
+	GS_HTUS=${GS_HTUS:-$GS_HUS}
 	case "$GS_RIG" in
 	stock|stock-poll) GS_HOSTMOD=stock ;;
 	ours|ours-sync|stock-relay) GS_HOSTMOD=ours ;;
@@ -235,8 +242,8 @@ guest_apply() {
 		echo "$GUEST_HOST_FRAMES" > $HOST_PARAMS/rx_max_coalesced_frames &&
 		echo "$GUEST_HOST_FRAMES" > $HOST_PARAMS/tx_max_coalesced_frames &&
 		echo "$GS_HMODE" > $HOST_PARAMS/coalesce_mode &&
-		echo "$GS_HUS" > $HOST_PARAMS/rx_coalesce_usecs &&
-		echo "$GS_HUS" > $HOST_PARAMS/tx_coalesce_usecs || return 1
+		echo "$GS_HRUS" > $HOST_PARAMS/rx_coalesce_usecs &&
+		echo "$GS_HTUS" > $HOST_PARAMS/tx_coalesce_usecs || return 1
 	fi
 	if [ "$GUEST_RIG" = ours-sync ]; then
 		# budget first (host_rx_usecs may not exceed it), then what
@@ -491,7 +498,7 @@ guest_one() {
 	id=$n-$dir-$rate-r$rep
 	err=$BENCH_OUT/runs/$s/$id.err
 	key="$s,$GS_HOSTMOD,$n,$GS_USECS,$GS_FRAMES,$GS_THR,$GS_IV,$rate,$dir,$rep"
-	knobs="$GS_RIG $GS_HUS $GS_HMODE $GS_GUS $GS_GMODE $GS_DIM $GS_SYNC $GS_NAPI"
+	knobs="$GS_RIG $GS_HRUS $GS_HTUS $GS_HMODE $GS_GUS $GS_GMODE $GS_DIM $GS_SYNC $GS_NAPI"
 	if [ "$GUEST_RIG" != "$GS_RIG" ] || ! l2_running; then
 		log "guest: booting L2, rig $GS_RIG"
 		GUEST_APPLIED=
