@@ -288,13 +288,10 @@ static void vhost_net_coal_effective(const struct vhost_net_coal *c,
 /* Caller holds vq->mutex and runs in the worker. */
 static void vhost_net_coal_send(struct vhost_net_coal *c)
 {
+	c->descs = 0;
 	vhost_signal(c->vq->dev, c->vq);
 }
 
-/*
- * Apply the current parameters when the module parameters changed since
- * this ring last looked.  Returns true if held signals must go now.
- */
 /* The policy that applies to the ring: its explicit mode or the default. */
 static void vhost_net_coal_policy(const struct vhost_net_coal *c,
 				  struct ncoal_dim_params *dp)
@@ -334,6 +331,10 @@ static bool vhost_net_coal_apply(struct vhost_net_coal *c)
 	return flush;
 }
 
+/*
+ * Apply the current parameters when the module parameters changed since
+ * this ring last looked.  Returns true if held signals must go now.
+ */
 static bool vhost_net_coal_reload(struct vhost_net_coal *c)
 {
 	if (likely(atomic_read_acquire(&vhost_net_coal_gen) == c->gen))
@@ -343,15 +344,16 @@ static bool vhost_net_coal_reload(struct vhost_net_coal *c)
 
 /*
  * The guest must hear at once: the ring has no backend (the VMM is
- * stopping it, nothing more will come to batch with), or the guest
- * negotiated VIRTIO_F_NOTIFY_ON_EMPTY and the device used every buffer
- * it was given.
+ * stopping it, nothing more will come to batch with), the buffers it
+ * would hear of take half the ring's descriptors (TX: it may have none
+ * left to send with), or it negotiated VIRTIO_F_NOTIFY_ON_EMPTY and the
+ * device used every buffer it was given.
  */
 static bool vhost_net_coal_urgent(const struct vhost_net_coal *c)
 {
 	struct vhost_virtqueue *vq = c->vq;
 
-	if (!vhost_vq_get_backend(vq))
+	if (!vhost_vq_get_backend(vq) || c->descs >= max(vq->num / 2, 1U))
 		return true;
 	return vhost_has_feature(vq, VIRTIO_F_NOTIFY_ON_EMPTY) &&
 	       vq->avail_idx == vq->last_avail_idx;
@@ -414,7 +416,7 @@ void vhost_net_coal_signal(struct vhost_net_coal *c,
 		break;
 	case NCOAL_ARM:
 		if (vhost_net_coal_urgent(c)) {
-			vhost_net_coal_flush_held(c, VHOST_NET_COAL_FLUSH_EMPTY);
+			vhost_net_coal_flush_held(c, VHOST_NET_COAL_FLUSH_URGENT);
 			break;
 		}
 		/* Always: the engine counts on the timer once it said so. */
@@ -425,7 +427,7 @@ void vhost_net_coal_signal(struct vhost_net_coal *c,
 		break;
 	case NCOAL_HOLD:
 		if (vhost_net_coal_urgent(c))
-			vhost_net_coal_flush_held(c, VHOST_NET_COAL_FLUSH_EMPTY);
+			vhost_net_coal_flush_held(c, VHOST_NET_COAL_FLUSH_URGENT);
 		break;
 	}
 	if (old != ncoal_state(&c->eng))

@@ -42,6 +42,8 @@ struct dentry;
  *	parameters changed or the guest had to hear at once (the engine's
  *	true returns of ncoal_flush() and ncoal_set_params()), so that
  *	signals_sent = signals_due - signals_deferred + timer_fires + @flushes
+ * @descs: TX: descriptors of the buffers used since the last signal, at
+ *	most (each buffer's iovec count; see vhost_net_coal_tx_descs())
  * @gen: module parameter generation @eng was last configured from
  * @node: in the list of every open device's rings
  * @debugfs: RX ring only: the device's debugfs directory
@@ -59,6 +61,7 @@ struct vhost_net_coal {
 	bool explicit_adaptive;
 	bool force;
 	u64 flushes;
+	unsigned int descs;
 	struct list_head node;
 	struct dentry *debugfs;
 	unsigned int gen;
@@ -84,5 +87,22 @@ void vhost_net_coal_dev_remove(struct vhost_net_coal *rx,
 			       struct vhost_net_coal *tx);
 int vhost_net_coal_module_init(void);
 void vhost_net_coal_module_exit(void);
+
+/**
+ * vhost_net_coal_tx_descs() - count the descriptors of a used TX buffer
+ * @c: the TX ring's coalescing state
+ * @iovs: the iovecs vhost_get_vq_desc() made of it, at least as many as
+ *	the ring descriptors it takes
+ *
+ * A guest gets its TX descriptors back only when it reclaims used
+ * buffers, and a guest that stopped its queue for want of them waits
+ * for the signal: the signal goes at once when the buffers it would
+ * report take half the ring.  Called with vq->mutex held.
+ */
+static inline void vhost_net_coal_tx_descs(struct vhost_net_coal *c,
+					   unsigned int iovs)
+{
+	c->descs += iovs;
+}
 
 #endif /* _VHOST_NET_COALESCE_H */

@@ -26,7 +26,7 @@
 enum vhost_net_coal_flush_why {
 	VHOST_NET_COAL_FLUSH_FRAMES,	/* max_frames were pending */
 	VHOST_NET_COAL_FLUSH_GATE,		/* the rate gate closed */
-	VHOST_NET_COAL_FLUSH_EMPTY,	/* VIRTIO_F_NOTIFY_ON_EMPTY, ring empty */
+	VHOST_NET_COAL_FLUSH_URGENT,	/* see vhost_net_coal_urgent() */
 	VHOST_NET_COAL_FLUSH_STARVED,	/* RX: no buffer left for a packet */
 	VHOST_NET_COAL_FLUSH_BACKEND,	/* the backend was attached or detached */
 	VHOST_NET_COAL_FLUSH_STOP,		/* release, reset owner */
@@ -36,7 +36,7 @@ enum vhost_net_coal_flush_why {
 
 TRACE_DEFINE_ENUM(VHOST_NET_COAL_FLUSH_FRAMES);
 TRACE_DEFINE_ENUM(VHOST_NET_COAL_FLUSH_GATE);
-TRACE_DEFINE_ENUM(VHOST_NET_COAL_FLUSH_EMPTY);
+TRACE_DEFINE_ENUM(VHOST_NET_COAL_FLUSH_URGENT);
 TRACE_DEFINE_ENUM(VHOST_NET_COAL_FLUSH_STARVED);
 TRACE_DEFINE_ENUM(VHOST_NET_COAL_FLUSH_BACKEND);
 TRACE_DEFINE_ENUM(VHOST_NET_COAL_FLUSH_STOP);
@@ -49,7 +49,7 @@ TRACE_DEFINE_ENUM(NCOAL_STATE_ACTIVE);
 	__print_symbolic(why,						\
 			 { VHOST_NET_COAL_FLUSH_FRAMES, "frames" },		\
 			 { VHOST_NET_COAL_FLUSH_GATE, "gate" },			\
-			 { VHOST_NET_COAL_FLUSH_EMPTY, "empty" },			\
+			 { VHOST_NET_COAL_FLUSH_URGENT, "urgent" },		\
 			 { VHOST_NET_COAL_FLUSH_STARVED, "starved" },		\
 			 { VHOST_NET_COAL_FLUSH_BACKEND, "backend" },		\
 			 { VHOST_NET_COAL_FLUSH_STOP, "stop" },			\

@@ -74,6 +74,7 @@
 #define DELAY_MAX_SAMPLES (16u << 20)	/* cap on recorded delays */
 #define NSEC_PER_SEC	1000000000ULL
 #define HELD_FRAMES	4		/* --held: frames a signal is held for */
+#define HELD_CHAIN	8		/* --held starve, TX: descriptors a frame */
 
 /* Frame layout: Ethernet / IPv4 / UDP / payload. */
 #define ETH_LEN		14
@@ -1623,10 +1624,12 @@ static void usage(FILE *f)
 "                          does the ring work once attached again)?\n"
 "                          starve: RX, the guest posted --rx-posted buffers\n"
 "                          and %d more frames arrive: is the signal sent\n"
-"                          before the timer?  cap: RX, then write 1000 to\n"
+"                          before the timer?  With --mode tx: frames of 8\n"
+"                          chained descriptors fill the ring: is the signal\n"
+"                          sent before the timer?  cap: RX, then write 1000 to\n"
 "                          the coalesce_max_usecs parameter: is the signal\n"
 "                          sent before the old timer?  Prints\n"
-"                          {rx,tx}_held_*, rx_starve_* or rx_cap_* lines\n"
+"                          {rx,tx}_held_*, {rx,tx}_starve_* or rx_cap_* lines\n"
 "      --rx-posted N       RX buffers posted at setup (default: the ring)\n"
 "      --burst N           paced traffic in bursts of N frames back to back,\n"
 "                          --rate frames/s on average (default 1: evenly)\n"
@@ -2046,6 +2049,59 @@ static void held_starve(void)
 }
 
 /*
+ * starve, TX: frames of HELD_CHAIN chained descriptors each take the
+ * whole ring, fewer frames than the frame bound: the guest cannot send
+ * again until it hears of them, so the signal must go at once.
+ */
+static void held_starve_tx(void)
+{
+	uint8_t frame[HDRS_LEN + PAYLOAD_MAX];
+	struct vhost_vring_coalesce_stats st;
+	struct vq *q = &dev.q[VQ_TX];
+	unsigned int heads = q->num / HELD_CHAIN, h, k, total, chunk;
+	uint16_t id[HELD_CHAIN];
+	bool used, signalled;
+	uint8_t *buf;
+	int len;
+
+	if (!heads || q->nfree < q->num)
+		die_msg("--held starve -m tx: needs a fresh ring of at least 8");
+	len = frame_init(frame, true);
+	total = VNET_HDR_LEN + len;
+	chunk = total / HELD_CHAIN;
+	for (h = 0; h < heads; h++) {
+		for (k = 0; k < HELD_CHAIN; k++)
+			id[k] = q->free_ids[--q->nfree];
+		frame_stamp(frame, true, h, now_ns());
+		buf = q->bufs + (size_t)id[0] * BUF_SIZE;
+		memset(buf, 0, VNET_HDR_LEN);
+		memcpy(buf + VNET_HDR_LEN, frame, len);
+		for (k = 0; k < HELD_CHAIN; k++) {
+			struct vring_desc *d = &q->vr.desc[id[k]];
+			bool last = k == HELD_CHAIN - 1;
+
+			d->addr = (uintptr_t)(buf + k * chunk);
+			d->len = last ? total - k * chunk : chunk;
+			d->flags = last ? 0 : VRING_DESC_F_NEXT;
+			d->next = last ? 0 : id[k + 1];
+		}
+		q->vr.avail->ring[q->avail_idx++ % q->num] = id[0];
+	}
+	vq_publish(q);
+	vq_kick(q);
+	used = held_wait_used(VQ_TX, heads);
+	signalled = vq_wait(q, HELD_WAIT_NS) && vq_read_call(q);
+	held_stats(VQ_TX, &st);
+	printf("tx_starve_frames=%u\n", heads);
+	printf("tx_starve_descriptors=%u\n", heads * HELD_CHAIN);
+	printf("tx_starve_used=%d\n", used);
+	printf("tx_starve_signalled=%d\n", signalled);
+	printf("tx_starve_timer_fires=%llu\n",
+	       (unsigned long long)st.timer_fires);
+	printf("tx_starve_flushes=%llu\n", (unsigned long long)st.flushes);
+}
+
+/*
  * cap: HELD_FRAMES RX buffers used with their signal held, then the
  * admin lowers coalesce_max_usecs to 1000: the signal must go out now,
  * not when the timer armed with the old, longer delay fires.
@@ -2083,7 +2139,9 @@ static int run_held(void)
 	if (!dev.coal_supported)
 		die_msg("--held: VHOST_BACKEND_F_NET_COALESCE not advertised");
 	printf("held=%s\n", cfg.held);
-	if (!strcmp(cfg.held, "starve")) {
+	if (!strcmp(cfg.held, "starve") && cfg.mode == MODE_TX) {
+		held_starve_tx();
+	} else if (!strcmp(cfg.held, "starve")) {
 		held_starve();
 	} else if (!strcmp(cfg.held, "cap")) {
 		held_cap();

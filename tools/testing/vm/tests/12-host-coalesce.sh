@@ -248,6 +248,23 @@ starve_ok() {
 }
 check "rx: a guest out of buffers hears at once, not when the timer fires" starve_ok
 
+# 8 TX frames of 8 chained descriptors each fill a 64-entry ring: the
+# guest can send nothing more until it hears of them, so the signal goes
+# now, not after 500 ms, though 8 frames are fewer than the frame bound.
+run held_starve_tx -m tx --held starve -R 64 "${HOLD[@]}"
+starve_tx_ok() {
+	local k
+
+	k() { v held_starve_tx "tx_starve_$1"; }
+	log "tx, $(k frames) frames in $(k descriptors) descriptors: used $(k used), signalled $(k signalled), timer fires $(k timer_fires), flushes $(k flushes)"
+	[ "$(k used)" = 1 ] || fail "the frames were not sent"
+	[ "$(k signalled)" = 1 ] || fail "no signal"
+	[ "$(k timer_fires)" = 0 ] ||
+		fail "the guest waited for the timer with no descriptor left"
+	[ "$(k flushes)" -ge 1 ] || fail "no flush counted"
+}
+check "tx: a guest out of descriptors hears at once, not when the timer fires" starve_tx_ok
+
 # The admin lowers the cap under a held signal: it goes out now, not
 # when the timer armed with the old delay fires.
 run held_cap -m rx --held cap "${HOLD[@]}"
