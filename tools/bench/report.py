@@ -88,7 +88,7 @@ SCENARIOS = {
 # The guest scenarios (scenarios/guest-*.sh): comparators in one L1 boot.
 GUEST_ORDER = ["stock", "napi-defer", "busy-poll", "guest-dim", "ours-off",
                "guest-only", "host-only", "host-adapt", "guest-adapt",
-               "adapt-rx", "adapt-txc", "both", "adaptive", "synced"]
+               "adapt-both", "adapt-txc", "both", "adaptive", "synced"]
 
 GUEST_SETTINGS = {
     "stock": "stock vhost_net (L1) and stock virtio_net (L2)",
@@ -108,17 +108,19 @@ GUEST_SETTINGS = {
                   "5 ms / 64 frames (coalesce_mode 2), guest off",
     "guest-adapt": "ours; guest TX kicks held as net_dim chooses, up to "
                    "5 ms / 32 frames (tx_kick_mode 2), host off",
-    "adapt-rx": "ours, adaptive as below but the host's TX completions "
-                "never held (tx_coalesce_usecs 0)",
+    "adapt-both": "ours, adaptive as below and the host's TX "
+                  "completions held as net_dim chooses too (up to 5 ms / "
+                  "64 frames)",
     "adapt-txc": "ours, adaptive as below but the host's RX-ring "
                  "interrupts never held (rx_coalesce_usecs 0)",
     "both": "ours, fixed delays: host 5 ms / 64 frames and guest kicks "
             "5 ms / 32 frames, each side set by its own admin (Debian's "
             "QEMU)",
     "adaptive": "ours, adaptive on both levels: net_dim picks each hold "
-                "of the host's interrupts (up to 5 ms / 64 frames, "
-                "coalesce_mode 2) and of the guest's kicks (up to 5 ms / "
-                "32 frames, tx_kick_mode 2)",
+                "of the host's RX-ring interrupts (up to 5 ms / 64 frames, "
+                "coalesce_mode 2; TX completions not held, "
+                "tx_coalesce_usecs 0) and of the guest's kicks (up to 5 ms "
+                "/ 32 frames, tx_kick_mode 2)",
     "synced": "ours on our relay QEMU; the guest's budget of 10 ms, half "
               "to the host's RX interrupts (5 ms / 32 frames, asked "
               "through the sync command), half to its own kicks; host TX "
