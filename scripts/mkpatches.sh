@@ -1176,18 +1176,17 @@ Design
   ask the coalescer, which sends the signal or holds it. The hrtimer
   callback only queues vhost work: vhost_signal() reads guest memory
   for event-idx suppression, so it runs in the ring's worker under the
-  vq mutex. Stopping a ring sends what it holds; nothing in vhost.h or
-  struct vhost_virtqueue changes. Defaults are module parameters
-  (below), bounded by administrator caps that also bound what a VMM
-  (and through it a guest) may ask for per ring. An experimental,
-  default-off option lets RX leave the tap socket's poll off while a
-  held signal's timer will run the worker anyway, absorbing the
-  per-packet worker wakeups into the window.
+  vq mutex. Stopping a ring sends what it holds, and so does RX when
+  it finds no guest buffer for a packet; nothing in vhost.h or struct
+  vhost_virtqueue changes. Defaults are module parameters (below),
+  bounded by administrator caps that also bound what a VMM (and
+  through it a guest) may ask for per ring.
 
 - virtio_net ($nvirtio patches including its sync definitions): TX kicks are
   held the same way, with the same engine, per send queue; a stopped
-  queue, the watchdog, close and ring resize send what is held, and
-  XDP keeps kicking at once. Knobs in sysfs
+  queue, a netpoll transmit (netconsole, also at panic), the watchdog,
+  close and ring resize send what is held, and XDP keeps kicking at
+  once. Knobs in sysfs
   (/sys/class/net/<dev>/virtio_coalesce/) and ethtool -C (pkt-rate-low,
   sample-interval, tx-aggr-max-frames, tx-aggr-time-usecs), counters in
   ethtool -S (txN_kick_*). The glue lives in virtio_net_coal*.c, one
