@@ -817,9 +817,8 @@ static const char * const vhost_net_coal_mode_names[] = {
  * signals_sent = signals_due - signals_deferred + timer_fires + flushes,
  * and a ring that saw no new buffers for longer than its usecs has
  * nothing pending: a held signal that never goes out shows as pending
- * that stays.  A read changes nothing: module parameters written since
- * the ring's last signal show in the parameters, and reach the engine
- * (state, pending) at its next one.
+ * that stays.  A read changes nothing; a module parameter write reaches
+ * the engine by itself (vhost_net_coal_apply_all()).
  */
 static int vhost_net_coal_debugfs_show(struct seq_file *m, void *v)
 {
