@@ -28,6 +28,9 @@
 # Nothing here is edited by hand: patches/, our files and the out-of-tree
 # build stay what they are, and this output follows them. The build
 # identity files (drivers/ncoal_ident.c) are not part of the series.
+# Every patch is authored and signed off by whoever runs this (git config
+# user.name, user.email), not the team address the repository's patches
+# carry.
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -36,7 +39,7 @@ only=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--only) only=${2:?--only kernel|qemu}; shift 2 ;;
-	-h|--help) sed -n '3,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "usage: $0 [--only kernel|qemu]" >&2; exit 2 ;;
 	esac
 done
@@ -50,9 +53,19 @@ QPATCHES=$NCOAL_ROOT/tools/qemu/patches
 MAX_PATCHES=15
 PREFIX="PATCH net-next"
 
-# Our identity: the project's git user (also the patches' author).
-ME_NAME=$(git -C "$NCOAL_ROOT" config user.name || echo "ncoal team")
-ME_EMAIL=$(git -C "$NCOAL_ROOT" config user.email || echo "ncoal@example.org")
+# The identity the repository's patches carry (tools/qemu/series.sh).
+TEAM_NAME="ncoal team"
+TEAM_EMAIL=ncoal@example.org
+
+# Whoever makes the series is its author and signs it off: git config's
+# user.name and user.email (the team's without them).
+ME_NAME=$(git -C "$NCOAL_ROOT" config user.name || true)
+ME_EMAIL=$(git -C "$NCOAL_ROOT" config user.email || true)
+if [ -z "$ME_NAME" ] || [ -z "$ME_EMAIL" ]; then
+	note "no git config user.name/user.email: the series is signed off by $TEAM_NAME <$TEAM_EMAIL>"
+	ME_NAME=${ME_NAME:-$TEAM_NAME}
+	ME_EMAIL=${ME_EMAIL:-$TEAM_EMAIL}
+fi
 
 # The uAPI headers of the out-of-tree build and where upstream keeps them.
 VHOST_UAPI=include/uapi/linux/vhost_net_coalesce.h
@@ -295,7 +308,7 @@ merge_uapi() {
 }
 
 # A repository patch's message (subject, blank line, body) into $2, and
-# its author and date as "name|email|date" on stdout.
+# its date on stdout.
 patch_message() {
 	local p=$1 msg=$2 info
 
@@ -305,10 +318,7 @@ patch_message() {
 		echo
 		cat "$tmp/body"
 	} > "$msg"
-	printf '%s|%s|%s\n' \
-		"$(echo "$info" | sed -n 's/^Author: //p')" \
-		"$(echo "$info" | sed -n 's/^Email: //p')" \
-		"$(echo "$info" | sed -n 's/^Date: //p')"
+	echo "$info" | sed -n 's/^Date: //p'
 }
 
 # Date of the newest project commit touching any of the given paths (the
@@ -322,17 +332,24 @@ project_date() {
 	echo "$d"
 }
 
-# Commit everything in tree $1 with message file $2, author "name|email|date".
+# Commit everything in tree $1 with message file $2, dated $3, as ME: the
+# author, and the sign-off in place of the team's (other trailers stay).
 commit_step() {
-	local tree=$1 msg=$2 who=$3 name email date
+	local tree=$1 msg=$2 date=$3 me="$ME_NAME <$ME_EMAIL>"
 
-	IFS='|' read -r name email date <<< "$who"
-	if ! grep -q '^Signed-off-by: ' "$msg"; then
-		printf '\nSigned-off-by: %s <%s>\n' "$name" "$email" >> "$msg"
-	fi
+	TEAM="$TEAM_NAME <$TEAM_EMAIL>" ME=$me perl -ni -e '
+		if (/^Signed-off-by: (.*)$/) {
+			my $who = $1 eq $ENV{TEAM} ? $ENV{ME} : $1;
+			next if $seen{$who}++;
+			$_ = "Signed-off-by: $who\n";
+		}
+		print;
+	' "$msg"
+	git interpret-trailers --in-place --where end --if-exists addIfDifferent \
+		--trailer "Signed-off-by: $me" "$msg"
 	git -C "$tree" add -f -A .
-	GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email GIT_AUTHOR_DATE=$date \
-	GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email \
+	GIT_AUTHOR_NAME=$ME_NAME GIT_AUTHOR_EMAIL=$ME_EMAIL GIT_AUTHOR_DATE=$date \
+	GIT_COMMITTER_NAME=$ME_NAME GIT_COMMITTER_EMAIL=$ME_EMAIL \
 	GIT_COMMITTER_DATE=$date \
 		git -C "$tree" commit -q --no-verify --cleanup=whitespace -F "$msg"
 }
@@ -917,7 +934,7 @@ EOT
 }
 
 make_kernel() {
-	local base version p g n i f step who msg libobj
+	local base version p g n i f step date msg libobj
 	local -a series vhost_p virtio_p steps lib_files cands docs
 	local -A placed
 
@@ -1005,7 +1022,7 @@ make_kernel() {
 		case $step in
 		lib)
 			msg_lib > "$msg"
-			who="$ME_NAME|$ME_EMAIL|$(project_date "${lib_files[@]}")"
+			date=$(project_date "${lib_files[@]}")
 			maint_section
 			add_files "${added[@]}"
 			lib_kconfig
@@ -1021,13 +1038,13 @@ make_kernel() {
 			;;
 		vhost-uapi)
 			msg_vhost_uapi > "$msg"
-			who="$ME_NAME|$ME_EMAIL|$(project_date "$VHOST_UAPI")"
+			date=$(project_date "$VHOST_UAPI")
 			merge_uapi "$KT" kernel vhost
 			ioctl_numbers
 			;;
 		rename)
 			msg_rename > "$msg"
-			who="$ME_NAME|$ME_EMAIL|$(project_date patches)"
+			date=$(project_date patches)
 			git -C "$KT" mv drivers/net/virtio_net.c drivers/net/virtio_net_main.c
 			makefile_obj "$KT/drivers/net/Makefile" virtio_net virtio_net_main.o /dev/null
 			sed -i 's|^F:\tdrivers/net/virtio_net\.c$|F:\tdrivers/net/virtio_net*|' "$KT/MAINTAINERS"
@@ -1036,12 +1053,12 @@ make_kernel() {
 			;;
 		virtio-uapi)
 			msg_virtio_uapi > "$msg"
-			who="$ME_NAME|$ME_EMAIL|$(project_date "$VIRTIO_UAPI")"
+			date=$(project_date "$VIRTIO_UAPI")
 			merge_uapi "$KT" kernel virtio
 			;;
 		patch:*)
 			p=${step#patch:}
-			who=$(patch_message "$PATCHES/$p" "$msg")
+			date=$(patch_message "$PATCHES/$p" "$msg")
 			if [ "$(patch_group "$PATCHES/$p")" = virtio ]; then
 				apply_patch "$KT" "$PATCHES/$p" "$VIRTIO_RENAME"
 			else
@@ -1056,11 +1073,11 @@ make_kernel() {
 			;;
 		docs)
 			msg_docs > "$msg"
-			who="$ME_NAME|$ME_EMAIL|$(project_date "${docs[@]}")"
+			date=$(project_date "${docs[@]}")
 			add_files "${docs[@]}"
 			;;
 		esac
-		commit_step "$KT" "$msg" "$who"
+		commit_step "$KT" "$msg" "$date"
 	done
 
 	rm -rf "$OUT/kernel"
@@ -1356,7 +1373,7 @@ EOT
 }
 
 make_qemu() {
-	local base p first=1 msg who out newfiles f
+	local base p first=1 msg date out newfiles f
 	local -a series
 
 	qemu_tree
@@ -1375,7 +1392,7 @@ make_qemu() {
 	[ ${#series[@]} -gt 0 ] || die "tools/qemu/patches/series is empty"
 	for p in "${series[@]}"; do
 		msg=$tmp/msg
-		who=$(patch_message "$QPATCHES/$p" "$msg")
+		date=$(patch_message "$QPATCHES/$p" "$msg")
 		# Our uAPI headers as new files become hunks of the upstream
 		# headers, as in the kernel series.
 		newfiles=$(sed -nE 's|^\+\+\+ b/(.*_coalesce\.h)$|\1|p' "$QPATCHES/$p")
@@ -1394,7 +1411,7 @@ make_qemu() {
 			fix_text "$QT/$f"
 		done
 		fix_message "$msg"
-		commit_step "$QT" "$msg" "$who"
+		commit_step "$QT" "$msg" "$date"
 		first=0
 	done
 	rm -rf "$OUT/qemu"

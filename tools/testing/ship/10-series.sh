@@ -4,6 +4,8 @@
 # 10-series.sh: the upstream series (make patches) is one netdev can take.
 #
 #  1. make patches (scripts/mkpatches.sh) writes the kernel and QEMU series;
+#     made as another git identity (user.name, user.email), every From:
+#     and Signed-off-by: of both series is that identity's;
 #  2. the kernel series has at most 15 patches, [PATCH net-next NN/MM]
 #     subjects with a subsystem prefix, a message body and Signed-off-by
 #     in every patch, no packaging-only file (ncoal_ident), and a filled-in
@@ -61,6 +63,45 @@ if ! "$NCOAL_ROOT/scripts/mkpatches.sh" > "$WORK/mkpatches.log" 2>&1; then
 	finish
 fi
 ok "make patches writes the kernel and QEMU series"
+
+# Whoever makes the series signs it, not the team address that the
+# repository's patches carry. The identity comes as GIT_CONFIG_* (command
+# scope): it wins over a repository's own user.name as over the global
+# one. A series of its own, next to the one above.
+ID_NAME="Ncoal Ship Test"
+ID_EMAIL=ship-identity@example.net
+ID_OUT=$WORK/identity
+
+# Every From: and Signed-off-by: line of the series in $ID_OUT that is
+# not ID's, and every patch that has none.
+identity_check() {
+	local p lines
+
+	GIT_CONFIG_COUNT=2 \
+	GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0="$ID_NAME" \
+	GIT_CONFIG_KEY_1=user.email GIT_CONFIG_VALUE_1="$ID_EMAIL" \
+	NCOAL_PATCHES_OUT=$ID_OUT \
+		"$NCOAL_ROOT/scripts/mkpatches.sh" > "$WORK/identity.log" 2>&1 ||
+		{ tail -n 20 "$WORK/identity.log"; return; }
+	for p in "$ID_OUT"/kernel/[0-9]*.patch "$ID_OUT"/qemu/[0-9]*.patch; do
+		[ -f "$p" ] || { echo "no series in $ID_OUT"; return; }
+		lines=$(grep -E '^(From|Signed-off-by): ' "$p")
+		grep -q '^From: ' <<< "$lines" ||
+			echo "${p#"$ID_OUT"/}: no From:"
+		case $p in
+		*/0000-cover-letter.patch) ;;
+		*) grep -q '^Signed-off-by: ' <<< "$lines" ||
+			echo "${p#"$ID_OUT"/}: no Signed-off-by:" ;;
+		esac
+		grep -vxF -e "From: $ID_NAME <$ID_EMAIL>" \
+			-e "Signed-off-by: $ID_NAME <$ID_EMAIL>" <<< "$lines" |
+			sed "s|^|${p#"$ID_OUT"/}: |"
+	done
+}
+
+result "make patches as another git identity: every From: and Signed-off-by: is that identity's" \
+	"$(identity_check)"
+
 # Its trees are ours until the end (make patches takes the same lock).
 exec 9> "$NCOAL_BUILD/mkpatches/lock"
 flock 9
