@@ -210,6 +210,13 @@ do_bench() {
 
 # The test hosts of make check run on one vCPU (README, "Tests").
 export NCOAL_VM_SMP=${NCOAL_VM_SMP:-1}
+# make patches signs the series as git config's identity, and ship
+# checks that it did: a fresh machine with none gets one of its own.
+if [ -z "$(git config user.name)" ] || [ -z "$(git config user.email)" ]; then
+	export GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_0=user.name \
+		GIT_CONFIG_VALUE_0="ncoal check" GIT_CONFIG_KEY_1=user.email \
+		GIT_CONFIG_VALUE_1=check@ncoal.invalid
+fi
 what=("$@")
 [ ${#what[@]} -gt 0 ] || what=(all)
 [ "${what[0]}" = all ] && what=(unit build checkpatch lint ship vm bench)
