@@ -75,6 +75,7 @@
 #define NSEC_PER_SEC	1000000000ULL
 #define HELD_FRAMES	4		/* --held: frames a signal is held for */
 #define HELD_CHAIN	8		/* --held starve, TX: descriptors a frame */
+#define HELD_READS	5		/* --held debugfs: reads of each file */
 
 /* Frame layout: Ethernet / IPv4 / UDP / payload. */
 #define ETH_LEN		14
@@ -125,6 +126,8 @@ static struct config {
 	unsigned int swap_us;	/* 0: never swap the call eventfds */
 	unsigned int seed;
 	const char *held;	/* --held scenario, NULL: none */
+	const char *knob;	/* --knob NAME=VALUE, NULL: none */
+	bool notify_on_empty;	/* ack VIRTIO_F_NOTIFY_ON_EMPTY */
 	unsigned int in_flight;	/* --closed-loop: frames in flight, 0: open */
 	unsigned int burst;	/* --burst: frames paced as one, 1: evenly */
 	unsigned int rx_posted;	/* RX buffers posted at setup, 0: all */
@@ -179,7 +182,7 @@ static struct dev {
 	void *mem;
 	size_t mem_len;
 	struct vq q[2];
-	uint64_t features, backend_features;
+	uint64_t features, acked_features, backend_features;
 	bool backend_features_ok, coal_supported;
 	struct vhost_vring_coalesce coal_get[2];
 	bool coal_get_ok[2];
@@ -1039,6 +1042,8 @@ static void dev_setup(void)
 	xioctl(dev.vhost_fd, VHOST_GET_FEATURES, &dev.features, "ioctl(VHOST_GET_FEATURES)");
 	if (cfg.event_idx)
 		want |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	if (cfg.notify_on_empty)
+		want |= 1ULL << VIRTIO_F_NOTIFY_ON_EMPTY;
 	if ((dev.features & want) != want) {
 		fprintf(stderr, "vhost-net-drv: vhost-net lacks features 0x%llx (has 0x%llx)\n",
 			(unsigned long long)(want & ~dev.features),
@@ -1046,6 +1051,7 @@ static void dev_setup(void)
 		exit(1);
 	}
 	xioctl(dev.vhost_fd, VHOST_SET_FEATURES, &want, "ioctl(VHOST_SET_FEATURES)");
+	dev.acked_features = want;
 
 	/* Discovery only: we do not ack backend features. */
 	dev.backend_features_ok = ioctl(dev.vhost_fd, VHOST_GET_BACKEND_FEATURES,
@@ -1406,6 +1412,73 @@ static void run_busy(int style, struct vhost_vring_coalesce_stats st[2],
 }
 
 /* ---------------------------------------------------------------------- */
+/* our vhost_net's debugfs                                                  */
+
+/*
+ * Our vhost_net's debugfs file of ring @ring of process @pid's device,
+ * vhost_net/<pid>-<n>/<ring>, into @path; false if there is none (stock
+ * vhost_net, no debugfs, device gone).
+ */
+static bool debugfs_path(pid_t pid, const char *ring, char *path, size_t len)
+{
+	char pat[96];
+	bool found;
+	glob_t g;
+
+	snprintf(pat, sizeof(pat), "/sys/kernel/debug/vhost_net/%d-*/%s",
+		 (int)pid, ring);
+	found = !glob(pat, 0, NULL, &g) && g.gl_pathc;
+	if (found)
+		snprintf(path, len, "%s", g.gl_pathv[0]);
+	globfree(&g);
+	return found;
+}
+
+/* One open and read of debugfs file @path (one show), NUL-terminated. */
+static bool debugfs_read(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+	ssize_t n = 0;
+
+	if (fd < 0)
+		return false;
+	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = 0;
+	return n >= 0;
+}
+
+/* The N of a line "@key: N" in what debugfs_read() returned, -1 if none. */
+static long debugfs_value(const char *buf, const char *key)
+{
+	size_t kl = strlen(key);
+	const char *p = buf;
+
+	while (p && *p) {
+		if (!strncmp(p, key, kl) && p[kl] == ':')
+			return strtol(p + kl + 1, NULL, 10);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -1;
+}
+
+/* The <n> of this process's device, vhost_net/<pid>-<n>; -1 if none. */
+static long debugfs_dev_id(void)
+{
+	char path[PATH_MAX];
+	const char *p;
+
+	if (!debugfs_path(getpid(), "rx", path, sizeof(path)))
+		return -1;
+	p = strrchr(path, '-');
+	return p ? strtol(p + 1, NULL, 10) : -1;
+}
+
+/* ---------------------------------------------------------------------- */
 /* output                                                                   */
 
 #define KV(key, fmt, ...)	printf("%s=" fmt "\n", key, __VA_ARGS__)
@@ -1504,6 +1577,7 @@ static void print_header(void)
 	if (dev.backend_features_ok)
 		KV("backend_features", "0x%llx", (unsigned long long)dev.backend_features);
 	KV("coalesce_supported", "%d", dev.coal_supported);
+	KV("dev_id", "%ld", debugfs_dev_id());
 }
 
 static void print_report(double secs, uint64_t grace, const struct csw *a,
@@ -1575,6 +1649,8 @@ static void usage(FILE *f)
 "  -t, --tap NAME          tap device name (default vnd0)\n"
 "      --event-idx         negotiate VIRTIO_RING_F_EVENT_IDX (default)\n"
 "      --no-event-idx      use VRING_AVAIL_F_NO_INTERRUPT / USED_F_NO_NOTIFY\n"
+"      --notify-on-empty   negotiate VIRTIO_F_NOTIFY_ON_EMPTY too: a signal\n"
+"                          whenever the device used every buffer posted\n"
 "  -k, --kick-batch N      TX: kick after every N frames queued (default 1);\n"
 "                          a partial batch is kicked when the ring is full\n"
 "                          and at the end of traffic\n"
@@ -1616,9 +1692,10 @@ static void usage(FILE *f)
 "                          call eventfd (VHOST_SET_VRING_CALL), every other\n"
 "                          time through -1 (no eventfd) for USECS/2; each swap\n"
 "                          wakes the ring's guest once (counted in signals)\n"
-"      --held detach|starve|cap\n"
-"                          instead of traffic, one held signal (set a long\n"
-"                          --coalesce with threshold 0): detach: %d frames\n"
+"      --held detach|starve|cap|empty|debugfs|count\n"
+"                          instead of traffic, one held signal (a long\n"
+"                          hold, threshold 0: by --coalesce or the module\n"
+"                          parameters): detach: %d frames\n"
 "                          on each --mode ring, then VHOST_NET_SET_BACKEND\n"
 "                          -1: is the signal there when it returns (and\n"
 "                          does the ring work once attached again)?\n"
@@ -1628,8 +1705,18 @@ static void usage(FILE *f)
 "                          chained descriptors fill the ring: is the signal\n"
 "                          sent before the timer?  cap: RX, then write 1000 to\n"
 "                          the coalesce_max_usecs parameter: is the signal\n"
-"                          sent before the old timer?  Prints\n"
-"                          {rx,tx}_held_*, {rx,tx}_starve_* or rx_cap_* lines\n"
+"                          sent before the old timer?  empty: --mode tx, %d\n"
+"                          frames and no more: every buffer posted is used;\n"
+"                          is the signal sent before the timer?  debugfs: RX,\n"
+"                          write --knob, then read the device's debugfs files\n"
+"                          %d times: did the reads change anything?  count: RX,\n"
+"                          write --knob, %d more frames: do the call eventfd's\n"
+"                          signals add up to signals_sent?  Prints\n"
+"                          {rx,tx}_held_*, {rx,tx}_starve_*, rx_cap_*,\n"
+"                          tx_empty_*, rx_dbg_* or rx_count_* lines, and\n"
+"                          dev_id, the <n> of vhost_net/<pid>-<n> in debugfs\n"
+"      --knob NAME=VALUE   with --held debugfs|count: the vhost_net module\n"
+"                          parameter written while a signal is held\n"
 "      --rx-posted N       RX buffers posted at setup (default: the ring)\n"
 "      --burst N           paced traffic in bursts of N frames back to back,\n"
 "                          --rate frames/s on average (default 1: evenly)\n"
@@ -1652,13 +1739,15 @@ static void usage(FILE *f)
 "signals_per_pkt, wakeups, spurious_wakeups, unsignalled, kicks,\n"
 "delay_{avg,p50,p99,max}_us, ...; ctxsw_* from getrusage (whole process,\n"
 "including the vhost worker thread) and vhost_ctxsw_* for the worker alone,\n"
-"per packet received; coalesce_supported; {rx,tx}_coal_* when supported).\n"
+"per packet received; coalesce_supported; {rx,tx}_coal_* when supported;\n"
+"dev_id, the <n> of our debugfs directory vhost_net/<pid>-<n>, -1: none).\n"
 "rx delay: send time to the moment the guest saw the delivering signal;\n"
 "tx delay: guest queue time to reception on the tap.\n"
 "\n"
 "Exit status: 0 success, 1 setup/runtime failure (message names the call\n"
 "and errno; also the watchdog), 2 usage error.\n",
-		PAYLOAD_MIN, PAYLOAD_MAX, HELD_FRAMES, HELD_FRAMES);
+		PAYLOAD_MIN, PAYLOAD_MAX, HELD_FRAMES, HELD_FRAMES, HELD_FRAMES,
+		HELD_READS, HELD_FRAMES);
 }
 
 static void usage_err(const char *fmt, const char *arg)
@@ -1733,7 +1822,7 @@ static void parse_args(int argc, char **argv)
 {
 	enum { O_EIDX = 256, O_NOEIDX, O_ALWAYS, O_CDEF, O_CYCLES, O_GRACE, O_WD,
 	       O_BUSY, O_KILL, O_SWAP, O_SEED, O_HELD, O_POSTED, O_CLOSED,
-	       O_BURST };
+	       O_BURST, O_NOE, O_KNOB };
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "rate", required_argument, NULL, 'r' },
@@ -1743,6 +1832,7 @@ static void parse_args(int argc, char **argv)
 		{ "tap", required_argument, NULL, 't' },
 		{ "event-idx", no_argument, NULL, O_EIDX },
 		{ "no-event-idx", no_argument, NULL, O_NOEIDX },
+		{ "notify-on-empty", no_argument, NULL, O_NOE },
 		{ "kick-batch", required_argument, NULL, 'k' },
 		{ "always-kick", no_argument, NULL, O_ALWAYS },
 		{ "coalesce", required_argument, NULL, 'c' },
@@ -1755,6 +1845,7 @@ static void parse_args(int argc, char **argv)
 		{ "swap-call", required_argument, NULL, O_SWAP },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "held", required_argument, NULL, O_HELD },
+		{ "knob", required_argument, NULL, O_KNOB },
 		{ "rx-posted", required_argument, NULL, O_POSTED },
 		{ "closed-loop", required_argument, NULL, O_CLOSED },
 		{ "burst", required_argument, NULL, O_BURST },
@@ -1808,6 +1899,9 @@ static void parse_args(int argc, char **argv)
 		case O_NOEIDX:
 			cfg.event_idx = false;
 			break;
+		case O_NOE:
+			cfg.notify_on_empty = true;
+			break;
 		case 'k':
 			cfg.kick_batch = parse_ul(optarg, "--kick-batch", 65536);
 			if (!cfg.kick_batch)
@@ -1853,9 +1947,17 @@ static void parse_args(int argc, char **argv)
 			break;
 		case O_HELD:
 			if (strcmp(optarg, "detach") && strcmp(optarg, "starve") &&
-			    strcmp(optarg, "cap"))
-				usage_err("--held %s: detach, starve or cap", optarg);
+			    strcmp(optarg, "cap") && strcmp(optarg, "empty") &&
+			    strcmp(optarg, "debugfs") && strcmp(optarg, "count"))
+				usage_err("--held %s: detach, starve, cap, empty, debugfs or count",
+					  optarg);
 			cfg.held = optarg;
+			break;
+		case O_KNOB:
+			if (!strchr(optarg, '=') || *optarg == '=' ||
+			    strchr(optarg, '/'))
+				usage_err("--knob %s: want NAME=VALUE", optarg);
+			cfg.knob = optarg;
 			break;
 		case O_POSTED:
 			cfg.rx_posted = parse_ul(optarg, "--rx-posted", 32768);
@@ -1891,6 +1993,18 @@ static void parse_args(int argc, char **argv)
 		usage_err("--rx-posted %s: more than --ring", "");
 	if (cfg.held && (cfg.cycles || cfg.swap_us))
 		usage_err("%s: not with --cycles or --swap-call", "--held");
+	if (cfg.held && !strcmp(cfg.held, "empty") && cfg.mode != MODE_TX)
+		usage_err("--held %s: needs --mode tx", cfg.held);
+	if (cfg.held && (!strcmp(cfg.held, "debugfs") ||
+			 !strcmp(cfg.held, "count"))) {
+		if (cfg.mode != MODE_RX)
+			usage_err("--held %s: needs --mode rx", cfg.held);
+		if (!cfg.knob)
+			usage_err("--held %s: needs --knob", cfg.held);
+	}
+	if (cfg.knob && (!cfg.held || (strcmp(cfg.held, "debugfs") &&
+				       strcmp(cfg.held, "count"))))
+		usage_err("%s: only with --held debugfs or count", "--knob");
 	if (cfg.kill_busy && (cfg.close_busy || cfg.swap_us))
 		usage_err("%s: not with --close-busy or --swap-call", "--kill-busy");
 	if (!seeded)
@@ -1914,6 +2028,25 @@ static void parse_args(int argc, char **argv)
 /* --held: a signal is held, then what must send it at once                */
 
 #define HELD_WAIT_NS	(10 * NSEC_PER_SEC)
+#define HELD_QUIET_NS	(NSEC_PER_SEC / 5)	/* no signal for this long: none due */
+#define HELD_WRITE_NS	(NSEC_PER_SEC * 2 / 5)	/* a --knob write's flush, at most */
+
+/* Write a vhost_net module parameter, @knob being NAME=VALUE. */
+static void param_write(const char *knob)
+{
+	const char *eq = strchr(knob, '=');
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/vhost_net/parameters/%.*s",
+		 (int)(eq - knob), knob);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%s\n", eq + 1) < 0 || fclose(f)) {
+		fprintf(stderr, "vhost-net-drv: write %s: %s\n", knob,
+			strerror(errno));
+		exit(1);
+	}
+}
 
 /* Put @n frames on ring @r's way: into the tap (RX) or the TX ring. */
 static void held_produce(unsigned int r, unsigned int n)
@@ -2108,20 +2241,15 @@ static void held_starve_tx(void)
  */
 static void held_cap(void)
 {
-	static const char knob[] =
-		"/sys/module/vhost_net/parameters/coalesce_max_usecs";
 	struct vhost_vring_coalesce_stats st;
 	struct vq *q = &dev.q[VQ_RX];
 	uint64_t held;
 	bool used, signalled;
-	FILE *f;
 
 	held_produce(VQ_RX, HELD_FRAMES);
 	used = held_wait_used(VQ_RX, HELD_FRAMES);
 	held = vq_read_call(q);
-	f = fopen(knob, "w");
-	if (!f || fputs("1000\n", f) < 0 || fclose(f))
-		die("write coalesce_max_usecs");
+	param_write("coalesce_max_usecs=1000");
 	signalled = vq_wait(q, HELD_WAIT_NS) && vq_read_call(q);
 	held_stats(VQ_RX, &st);
 	printf("rx_cap_used=%d\n", used);
@@ -2129,6 +2257,133 @@ static void held_cap(void)
 	printf("rx_cap_signalled=%d\n", signalled);
 	printf("rx_cap_timer_fires=%llu\n", (unsigned long long)st.timer_fires);
 	printf("rx_cap_flushes=%llu\n", (unsigned long long)st.flushes);
+}
+
+/*
+ * empty, TX: HELD_FRAMES frames of one descriptor each and no more: the
+ * device uses every buffer it was given.  A guest that negotiated
+ * VIRTIO_F_NOTIFY_ON_EMPTY (--notify-on-empty) must hear of that at once;
+ * without it the signal may wait for the timer.
+ */
+static void held_empty(void)
+{
+	struct vhost_vring_coalesce_stats st;
+	struct vq *q = &dev.q[VQ_TX];
+	bool used, signalled;
+
+	held_produce(VQ_TX, HELD_FRAMES);
+	used = held_wait_used(VQ_TX, HELD_FRAMES);
+	signalled = vq_wait(q, HELD_WAIT_NS) && vq_read_call(q);
+	held_stats(VQ_TX, &st);
+	printf("tx_empty_notify_on_empty=%d\n", cfg.notify_on_empty);
+	printf("tx_empty_frames=%u\n", HELD_FRAMES);
+	printf("tx_empty_used=%d\n", used);
+	printf("tx_empty_signalled=%d\n", signalled);
+	printf("tx_empty_timer_fires=%llu\n",
+	       (unsigned long long)st.timer_fires);
+	printf("tx_empty_flushes=%llu\n", (unsigned long long)st.flushes);
+}
+
+/* One debugfs read of @path into @buf, or the run fails. */
+static void held_debugfs_read(const char *path, char *buf, size_t len)
+{
+	if (!debugfs_read(path, buf, len))
+		die("--held debugfs: read");
+}
+
+/*
+ * debugfs: HELD_FRAMES RX buffers used with their signal held, then
+ * --knob is written (a write that flushes: the signal goes now), then
+ * both rings' debugfs files are read HELD_READS times: a read must
+ * change nothing, neither what it shows nor the call eventfd.  No
+ * ioctl between the write and the reads: on a module that applies a
+ * write only lazily, the first read would be what applies it.
+ */
+static void held_debugfs(void)
+{
+	char path[2][PATH_MAX], first[2][4096], last[2][4096];
+	struct vhost_vring_coalesce_stats st;
+	struct vq *q = &dev.q[VQ_RX];
+	uint64_t held, at_write, across;
+	long before;
+	unsigned int i, r;
+	bool used, same = true;
+
+	for (r = 0; r < 2; r++)
+		if (!debugfs_path(getpid(), ring_name(r), path[r],
+				  sizeof(path[r])))
+			die_msg("--held debugfs: no debugfs file of this device");
+	held_produce(VQ_RX, HELD_FRAMES);
+	used = held_wait_used(VQ_RX, HELD_FRAMES);
+	held = vq_read_call(q);
+	held_debugfs_read(path[0], first[0], sizeof(first[0]));
+	before = debugfs_value(first[0], "pending");
+	param_write(cfg.knob);
+	at_write = vq_wait(q, HELD_WRITE_NS) ? vq_read_call(q) : 0;
+	for (i = 0; i < HELD_READS; i++) {
+		for (r = 0; r < 2; r++) {
+			held_debugfs_read(path[r], i ? last[r] : first[r],
+					  sizeof(last[r]));
+			if (i && strcmp(last[r], first[r]))
+				same = false;
+		}
+	}
+	across = vq_wait(q, HELD_QUIET_NS) ? vq_read_call(q) : 0;
+	held_stats(VQ_RX, &st);
+	printf("rx_dbg_used=%d\n", used);
+	printf("rx_dbg_signals_before=%llu\n", (unsigned long long)held);
+	printf("rx_dbg_pending_before=%ld\n", before);
+	printf("rx_dbg_signals_at_write=%llu\n", (unsigned long long)at_write);
+	printf("rx_dbg_reads=%u\n", HELD_READS);
+	printf("rx_dbg_reads_same=%d\n", same);
+	printf("rx_dbg_pending_first=%ld\n", debugfs_value(first[0], "pending"));
+	printf("rx_dbg_pending_last=%ld\n", debugfs_value(last[0], "pending"));
+	printf("rx_dbg_flushes_first=%ld\n", debugfs_value(first[0], "flushes"));
+	printf("rx_dbg_flushes_last=%ld\n", debugfs_value(last[0], "flushes"));
+	printf("rx_dbg_signals_sent_first=%ld\n",
+	       debugfs_value(first[0], "signals_sent"));
+	printf("rx_dbg_signals_sent_last=%ld\n",
+	       debugfs_value(last[0], "signals_sent"));
+	printf("rx_dbg_signals_across_reads=%llu\n",
+	       (unsigned long long)across);
+	printf("rx_dbg_timer_fires=%llu\n", (unsigned long long)st.timer_fires);
+}
+
+/*
+ * count: HELD_FRAMES RX buffers used with their signal held, --knob
+ * written (a write that flushes), then HELD_FRAMES more frames.  Without
+ * event idx every vhost_signal() is one eventfd count, so the sum of the
+ * call eventfd's reads must equal the ring's signals_sent.
+ */
+static void held_count(void)
+{
+	struct vhost_vring_coalesce_stats st;
+	char path[PATH_MAX], buf[4096];
+	struct vq *q = &dev.q[VQ_RX];
+	long flushes = -1;
+	bool used;
+
+	held_produce(VQ_RX, HELD_FRAMES);
+	used = held_wait_used(VQ_RX, HELD_FRAMES);
+	param_write(cfg.knob);
+	held_produce(VQ_RX, HELD_FRAMES);
+	used = held_wait_used(VQ_RX, 2 * HELD_FRAMES) && used;
+	while (vq_wait(q, HELD_QUIET_NS) && vq_read_call(q))
+		;
+	held_stats(VQ_RX, &st);
+	/* From debugfs: it has flushes where the ioctl's stats predate them. */
+	if (debugfs_path(getpid(), "rx", path, sizeof(path)) &&
+	    debugfs_read(path, buf, sizeof(buf)))
+		flushes = debugfs_value(buf, "flushes");
+	printf("rx_count_event_idx=%d\n", cfg.event_idx);
+	printf("rx_count_used=%d\n", used);
+	printf("rx_count_call_signals=%llu\n", (unsigned long long)q->signals);
+	printf("rx_count_call_reads=%llu\n", (unsigned long long)q->wakeups);
+	printf("rx_count_signals_sent=%llu\n",
+	       (unsigned long long)st.signals_sent);
+	printf("rx_count_flushes=%ld\n", flushes);
+	printf("rx_count_timer_fires=%llu\n",
+	       (unsigned long long)st.timer_fires);
 }
 
 static int run_held(void)
@@ -2139,12 +2394,20 @@ static int run_held(void)
 	if (!dev.coal_supported)
 		die_msg("--held: VHOST_BACKEND_F_NET_COALESCE not advertised");
 	printf("held=%s\n", cfg.held);
+	printf("acked_features=0x%llx\n", (unsigned long long)dev.acked_features);
+	printf("dev_id=%ld\n", debugfs_dev_id());
 	if (!strcmp(cfg.held, "starve") && cfg.mode == MODE_TX) {
 		held_starve_tx();
 	} else if (!strcmp(cfg.held, "starve")) {
 		held_starve();
 	} else if (!strcmp(cfg.held, "cap")) {
 		held_cap();
+	} else if (!strcmp(cfg.held, "empty")) {
+		held_empty();
+	} else if (!strcmp(cfg.held, "debugfs")) {
+		held_debugfs();
+	} else if (!strcmp(cfg.held, "count")) {
+		held_count();
 	} else {
 		for (r = 0; r < 2; r++)
 			if (cfg.mode & (r == VQ_RX ? MODE_RX : MODE_TX))
@@ -2215,32 +2478,17 @@ static int run_cycles(void)
 }
 
 /*
- * --kill-busy: the frames ring @ring of process @pid holds, from our
- * vhost_net's debugfs (vhost_net/<pid>-<n>/<ring>, "pending: N"); -1 if
- * there is no such file (stock vhost_net, no debugfs, device gone).
+ * --kill-busy: the frames ring @ring of process @pid holds, "pending: N"
+ * in its debugfs file; -1 if there is no such file.
  */
 static long debugfs_pending(pid_t pid, const char *ring)
 {
-	char pat[96], line[64];
-	long pending = -1;
-	glob_t g;
-	FILE *f;
+	char path[PATH_MAX], buf[4096];
 
-	snprintf(pat, sizeof(pat), "/sys/kernel/debug/vhost_net/%d-*/%s",
-		 (int)pid, ring);
-	if (glob(pat, 0, NULL, &g) || !g.gl_pathc) {
-		globfree(&g);
+	if (!debugfs_path(pid, ring, path, sizeof(path)) ||
+	    !debugfs_read(path, buf, sizeof(buf)))
 		return -1;
-	}
-	f = fopen(g.gl_pathv[0], "r");
-	globfree(&g);
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "pending: %ld", &pending) == 1)
-			break;
-	fclose(f);
-	return pending;
+	return debugfs_value(buf, "pending");
 }
 
 /*

@@ -215,7 +215,21 @@ HOLD=(-c rx:500000:64:0:100 -c tx:500000:64:0:100)
 # A VMM stops a ring (VM stop, migration, link down, a queue's
 # RING_RESET) with VHOST_NET_SET_BACKEND -1 and may then close the call
 # eventfd: a signal sent later reaches nobody.
+# With the vhost_net_coal_flush tracepoint on, for trace_ok below: the
+# detach, and a short run whose frame bound (4) flushes.
+T=/sys/kernel/tracing
+E=$T/events/vhost_net_coal/vhost_net_coal_flush
+[ -e $T/trace ] || mount -t tracefs tracefs $T 2> /dev/null
+traced=0
+if [ -w $E/enable ] && : > $T/trace && echo 1 > $E/enable; then
+	traced=1
+fi
 run held_detach -m both --held detach "${HOLD[@]}"
+run trace_frames -m rx -r 3000 -d 0.3 -c rx:2000:4:0:100
+if [ $traced = 1 ]; then
+	echo 0 > $E/enable
+	cp $T/trace "$OUT/trace"
+fi
 detach_ok() {
 	local r=$1 k
 
@@ -231,6 +245,28 @@ detach_ok() {
 }
 check "rx: a held signal is sent before VHOST_NET_SET_BACKEND -1 returns" detach_ok rx
 check "tx: a held completion is sent before VHOST_NET_SET_BACKEND -1 returns" detach_ok tx
+
+# A tracepoint names the device by the <n> of its debugfs directory
+# vhost_net/<pid>-<n> and the ring by its index, and the reason by name:
+# a hashed pointer tells an operator nothing.
+trace_ok() {
+	local id fid r bad
+
+	[ $traced = 1 ] || fail "cannot enable $E"
+	id=$(v held_detach dev_id)
+	fid=$(v trace_frames dev_id)
+	log "devices $id (detach), $fid (frame bound): $(grep -c 'vhost_net_coal_flush:' "$OUT/trace") flush lines:$(grep -o 'vhost_net_coal_flush: .*' "$OUT/trace" | sort | uniq -c | tr -s ' \n' ' ')"
+	bad=$(grep -o 'vhost_net_coal_flush: .*' "$OUT/trace" |
+		grep -Ev '^vhost_net_coal_flush: dev=[0-9]+ ring=[01] why=[a-z]+$' | head -n1)
+	[ -z "$bad" ] || fail "a line without dev=<n> ring=<index> why=<name>: $bad"
+	grep -Eq "vhost_net_coal_flush: dev=$fid ring=0 why=frames\$" "$OUT/trace" ||
+		fail "no line 'vhost_net_coal_flush: dev=$fid ring=0 why=frames'"
+	for r in 0 1; do
+		grep -Eq "vhost_net_coal_flush: dev=$id ring=$r why=backend\$" "$OUT/trace" ||
+			fail "no line 'vhost_net_coal_flush: dev=$id ring=$r why=backend'"
+	done
+}
+check "tracepoint: flushes read dev=<n> ring=<index> why=<name> (frames, backend)" trace_ok
 
 # The guest posted 8 RX buffers; 12 frames arrive: it refills only once
 # it hears of the 8, so the signal goes now, not after 500 ms.
@@ -281,6 +317,89 @@ cap_ok() {
 }
 check "rx: lowering coalesce_max_usecs sends a held signal at once" cap_ok
 echo 1000000 > $P/coalesce_max_usecs
+
+# A guest that negotiated VIRTIO_F_NOTIFY_ON_EMPTY asked to hear when the
+# device has used every buffer it gave: 4 TX frames of one descriptor,
+# all sent, none left, so the signal goes now; without the feature it is
+# held. (4 of 256 descriptors: far from the half-ring rule above.)
+run held_empty_noe -m tx --held empty --notify-on-empty "${HOLD[@]}"
+run held_empty -m tx --held empty "${HOLD[@]}"
+empty_ok() {
+	local k
+
+	k() { v "$1" "tx_empty_$2"; }
+	log "tx, $(k held_empty_noe frames) frames, features $(v held_empty_noe acked_features): used $(k held_empty_noe used), signalled $(k held_empty_noe signalled), timer fires $(k held_empty_noe timer_fires), flushes $(k held_empty_noe flushes)"
+	log "tx, features $(v held_empty acked_features) (no NOTIFY_ON_EMPTY): used $(k held_empty used), signalled $(k held_empty signalled), timer fires $(k held_empty timer_fires), flushes $(k held_empty flushes)"
+	[ "$(k held_empty_noe used)" = 1 ] || fail "the frames were not sent"
+	[ "$(k held_empty_noe signalled)" = 1 ] || fail "no signal"
+	[ "$(k held_empty_noe timer_fires)" = 0 ] ||
+		fail "with NOTIFY_ON_EMPTY and the ring empty, the guest waited for the timer"
+	[ "$(k held_empty_noe flushes)" -ge 1 ] || fail "no flush counted"
+	[ "$(k held_empty used)" = 1 ] ||
+		fail "without NOTIFY_ON_EMPTY: the frames were not sent"
+	[ "$(k held_empty signalled)" = 1 ] ||
+		fail "without NOTIFY_ON_EMPTY: no signal"
+	[ "$(k held_empty timer_fires)" -ge 1 ] ||
+		fail "without NOTIFY_ON_EMPTY nothing was held (the comparison means nothing)"
+}
+check "tx: VIRTIO_F_NOTIFY_ON_EMPTY: a ring used up signals at once, not by the timer" empty_ok
+
+# Below, the RX ring follows the module parameters (no --coalesce): holds
+# of 1 s, the gate always open.
+old_u=$(cat $P/rx_coalesce_usecs)
+old_t=$(cat $P/coalesce_rate_threshold)
+old_f=$(cat $P/rx_max_coalesced_frames)
+echo 0 > $P/coalesce_rate_threshold
+echo 1000000 > $P/rx_coalesce_usecs
+
+# A debugfs read only shows. The write (a frame bound of 2, 4 held)
+# sends the held signal at once; the reads after it must leave the
+# counters and the call eventfd as they were. A module that applied the
+# write only at the next signal or read would flush at the first read.
+run held_debugfs -m rx --held debugfs --knob rx_max_coalesced_frames=2
+echo "$old_f" > $P/rx_max_coalesced_frames
+debugfs_ok() {
+	local k f
+
+	k() { v held_debugfs "rx_dbg_$1"; }
+	log "rx: pending $(k pending_before) and $(k signals_before) signals before the write, $(k signals_at_write) at it; timer fires $(k timer_fires)"
+	log "rx: $(k reads) reads of rx and tx: pending $(k pending_first) -> $(k pending_last), flushes $(k flushes_first) -> $(k flushes_last), signals_sent $(k signals_sent_first) -> $(k signals_sent_last), all alike $(k reads_same), call eventfd +$(k signals_across_reads)"
+	[ "$(k used)" = 1 ] || fail "the frames were not used"
+	[ "$(k signals_before)" = 0 ] || fail "the signal was not held"
+	[ "$(k pending_before)" -gt 0 ] || fail "debugfs showed nothing pending"
+	[ "$(k signals_across_reads)" = 0 ] ||
+		fail "the call eventfd counted $(k signals_across_reads) signals across the reads"
+	for f in pending flushes signals_sent; do
+		[ "$(k ${f}_first)" = "$(k ${f}_last)" ] ||
+			fail "$f changed across the reads"
+	done
+	[ "$(k reads_same)" = 1 ] || fail "two reads of one file differ"
+	[ "$(k signals_at_write)" = 1 ] ||
+		fail "the write did not send the held signal (the reads had nothing to change)"
+	[ "$(k timer_fires)" = 0 ] || fail "the timer sent the held signal"
+}
+check "rx: reading debugfs changes nothing: counters, held signals, call eventfd" debugfs_ok
+
+# Without event idx each vhost_signal() is one count on the call
+# eventfd. Over a write that flushes a held signal (coalescing off) and
+# the frames after it, signals_sent must be what the eventfd counted: a
+# flush and the frames' own signal are two, not one counted twice.
+run held_count -m rx --held count --no-event-idx --knob rx_coalesce_usecs=0
+count_ok() {
+	local k
+
+	k() { v held_count "rx_count_$1"; }
+	log "rx, event idx $(k event_idx): call eventfd counted $(k call_signals) in $(k call_reads) reads; signals_sent $(k signals_sent), flushes $(k flushes), timer fires $(k timer_fires)"
+	[ "$(k used)" = 1 ] || fail "the frames were not used"
+	[ "$(k signals_sent)" = "$(k call_signals)" ] ||
+		fail "signals_sent $(k signals_sent), the call eventfd counted $(k call_signals)"
+	[ "$(k flushes)" -ge 1 ] ||
+		fail "no flush: the write met no held signal (the count means little)"
+	[ "$(k timer_fires)" = 0 ] || fail "the timer fired: the write came too late"
+}
+check "rx: each signal the ring counts as sent is one call eventfd signal" count_ok
+echo "$old_u" > $P/rx_coalesce_usecs
+echo "$old_t" > $P/coalesce_rate_threshold
 
 # A frame bound above half the ring is brought down to it: a guest never
 # waits for a signal with most of its ring used.
