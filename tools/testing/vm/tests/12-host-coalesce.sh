@@ -271,16 +271,19 @@ check "tracepoint: flushes read dev=<n> ring=<index> why=<name> (frames, backend
 # The guest posted 8 RX buffers; 12 frames arrive: it refills only once
 # it hears of the 8, so the signal goes now, not after 500 ms.
 run held_starve -m rx --held starve --rx-posted 8 "${HOLD[@]}"
+# starved RUN RING WHAT: RING's starve run signalled at once, not by
+# the timer, though the guest had no WHAT left
+starved() {
+	k() { v "$1" "$2_starve_$3"; }
+	[ "$(k "$1" "$2" used)" = 1 ] || fail "the frames were not used"
+	[ "$(k "$1" "$2" signalled)" = 1 ] || fail "no signal"
+	[ "$(k "$1" "$2" timer_fires)" = 0 ] ||
+		fail "the guest waited for the timer with no $3 left"
+	[ "$(k "$1" "$2" flushes)" -ge 1 ] || fail "no flush counted"
+}
 starve_ok() {
-	local k
-
-	k() { v held_starve "rx_starve_$1"; }
-	log "rx, $(k posted) buffers posted: used $(k used), signalled $(k signalled), timer fires $(k timer_fires), flushes $(k flushes)"
-	[ "$(k used)" = 1 ] || fail "the posted buffers were not used"
-	[ "$(k signalled)" = 1 ] || fail "no signal"
-	[ "$(k timer_fires)" = 0 ] ||
-		fail "the guest waited for the timer with no buffer left"
-	[ "$(k flushes)" -ge 1 ] || fail "no flush counted"
+	log "rx, $(v held_starve rx_starve_posted) buffers posted: used $(v held_starve rx_starve_used), signalled $(v held_starve rx_starve_signalled), timer fires $(v held_starve rx_starve_timer_fires), flushes $(v held_starve rx_starve_flushes)"
+	starved held_starve rx buffer
 }
 check "rx: a guest out of buffers hears at once, not when the timer fires" starve_ok
 
@@ -289,15 +292,8 @@ check "rx: a guest out of buffers hears at once, not when the timer fires" starv
 # now, not after 500 ms, though 8 frames are fewer than the frame bound.
 run held_starve_tx -m tx --held starve -R 64 "${HOLD[@]}"
 starve_tx_ok() {
-	local k
-
-	k() { v held_starve_tx "tx_starve_$1"; }
-	log "tx, $(k frames) frames in $(k descriptors) descriptors: used $(k used), signalled $(k signalled), timer fires $(k timer_fires), flushes $(k flushes)"
-	[ "$(k used)" = 1 ] || fail "the frames were not sent"
-	[ "$(k signalled)" = 1 ] || fail "no signal"
-	[ "$(k timer_fires)" = 0 ] ||
-		fail "the guest waited for the timer with no descriptor left"
-	[ "$(k flushes)" -ge 1 ] || fail "no flush counted"
+	log "tx, $(v held_starve_tx tx_starve_frames) frames in $(v held_starve_tx tx_starve_descriptors) descriptors: used $(v held_starve_tx tx_starve_used), signalled $(v held_starve_tx tx_starve_signalled), timer fires $(v held_starve_tx tx_starve_timer_fires), flushes $(v held_starve_tx tx_starve_flushes)"
+	starved held_starve_tx tx descriptor
 }
 check "tx: a guest out of descriptors hears at once, not when the timer fires" starve_tx_ok
 
