@@ -123,9 +123,9 @@ HOST_SWEEP_RATE=3000
 # adaptive mode on both levels. All in the same L1 boot; with
 # BENCH_ORDER=rig the settings of one rig (ours-off, both, adaptive)
 # alternate rep by rep in one guest boot. busy-poll (tap poll-us),
-# host-adapt (the host alone adaptive), adapt-both (adaptive with the
-# host's TX completions held too, as before 6d111f7), adapt-txc (the
-# host's RX ring off) and guest-adapt (the guest's kicks alone) are
+# host-adapt (the host's RX ring alone adaptive), adapt-both (adaptive
+# with the host's TX completions held too, as before 6d111f7), adapt-txc
+# (the host's RX ring off) and guest-adapt (the guest's kicks alone) are
 # defined for --settings but left out of the matrix, which must fit in
 # about an hour of the rig.
 GUEST_SETTINGS=(
@@ -138,7 +138,7 @@ GUEST_SETTINGS=(
 )
 GUEST_EXTRA_SETTINGS=(
 	"busy-poll   stock-poll  -"
-	"host-adapt  ours        h=5000,hm=2"
+	"host-adapt  ours        h=5000,ht=0,hm=2"
 	"adapt-both  ours        h=5000,hm=2,g=5000,gm=2"
 	"adapt-txc   ours        h=5000,hr=0,hm=2,g=5000,gm=2"
 	"guest-adapt ours        h=0,g=5000,gm=2"

@@ -104,8 +104,9 @@ GUEST_SETTINGS = {
                   "host off",
     "host-only": "ours; host interrupts (RX and TX completions) held up "
                  "to 5 ms / 64 frames, guest off",
-    "host-adapt": "ours; host interrupts held as net_dim chooses, up to "
-                  "5 ms / 64 frames (coalesce_mode 2), guest off",
+    "host-adapt": "ours; the host's RX-ring interrupts held as net_dim "
+                  "chooses, up to 5 ms / 64 frames (coalesce_mode 2), TX "
+                  "completions and the guest off",
     "guest-adapt": "ours; guest TX kicks held as net_dim chooses, up to "
                    "5 ms / 32 frames (tx_kick_mode 2), host off",
     "adapt-both": "ours, adaptive as below and the host's TX "
