@@ -315,7 +315,9 @@ l1_snap() {
 	for f in rx tx; do
 		while IFS=': ' read -r k v; do
 			case "$k" in
-			signals_sent|timer_fires|packets|state) echo "h_${f}_$k=$v" ;;
+			signals_sent|timer_fires|packets|state|signals_deferred|\
+			frame_flushes|flushes|profile|profile_moves)
+				echo "h_${f}_$k=$v" ;;
 			esac
 		done < "$d/$f"
 	done

@@ -179,6 +179,8 @@ guest_reload() {
 #   irq_in, irq_out  virtio RX / TX interrupts (/proc/interrupts)
 #   ctxt, busy       context switches; busy CPU time, USER_HZ ticks
 #   rx_kicks, tx_kicks  ethtool -S rxN_kicks, txN_kicks (all queues)
+#   kick_deferred, kick_timer  ours: the kicks held, and of them those
+#                    the timer sent (txN_kick_*, all queues; 0 on stock)
 #   udp_in, udp_err, udp_rcvbuf  UDP datagrams received, in error, of
 #                    which dropped on a full socket buffer (/proc/net/snmp)
 #   softnet_drop     packets the backlog dropped (/proc/net/softnet_stat)
@@ -192,7 +194,9 @@ awk "/virtio[0-9]+-input/ { for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) a +
 awk "/^ctxt/ { print \"ctxt=\" \$2 }
      /^cpu / { print \"busy=\" \$2 + \$3 + \$4 + \$7 + \$8 }" /proc/stat
 ethtool -S eth0 | awk -F": *" "/rx[0-9]+_kicks/ { r += \$2 } /tx[0-9]+_kicks/ { t += \$2 }
-     END { print \"rx_kicks=\" r + 0; print \"tx_kicks=\" t + 0 }"
+     /tx[0-9]+_kick_deferred/ { kd += \$2 } /tx[0-9]+_kick_timer/ { kt += \$2 }
+     END { print \"rx_kicks=\" r + 0; print \"tx_kicks=\" t + 0
+           print \"kick_deferred=\" kd + 0; print \"kick_timer=\" kt + 0 }"
 awk "/^Udp:/ && !h { for (i = 1; i <= NF; i++) f[i] = \$i; h = 1; next }
      /^Udp:/ { for (i = 1; i <= NF; i++) v[f[i]] = \$i }
      END { print \"udp_in=\" v[\"InDatagrams\"] + 0; print \"udp_err=\" v[\"InErrors\"] + 0
