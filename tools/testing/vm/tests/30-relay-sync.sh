@@ -303,6 +303,8 @@ migrate() {
 		sleep 0.5
 	done
 	echo "migration: ${st:-no status} after about $((i / 2)) s"
+	# The source's end is ours (run.sh would call it a death).
+	touch "$L2_DIR/stopped"
 	kill "$src" 2> /dev/null
 	[ "$st" = completed ] || fail "migration $st" || return 1
 	# The destination starts vhost (and re-applies) once it runs.
