@@ -11,14 +11,14 @@
 #    $NCOAL_BUILD/qemu-src (Debian's own patches applied; cached).
 # 3. Applies tools/qemu/patches/series on a copy of it
 #    ($NCOAL_BUILD/qemu-tree); stops naming the patch if one does not apply.
-# 4. Configures a minimal x86_64 system emulator and builds only
-#    qemu-system-x86_64; the binary lands in
-#    $NCOAL_BUILD/qemu/qemu-system-x86_64.
+# 4. Configures a minimal x86_64 system emulator (only the devices of
+#    devices-x86_64.mak) and builds only qemu-system-x86_64; the binary
+#    lands in $NCOAL_BUILD/qemu/qemu-system-x86_64.
 #
-# The result is keyed by the QEMU source version, the configure line and
-# the patch files: when the key matches the cached binary nothing is
-# rebuilt. Idempotent; needs root for the apt steps (only when the source
-# is not cached yet). Run the binary with
+# The result is keyed by the QEMU source version, the configure line, the
+# device list and the patch files: when the key matches the cached binary
+# nothing is rebuilt. Idempotent; needs root for the apt steps (only when
+# the source is not cached yet). Run the binary with
 #   -L /usr/share/qemu -L /usr/share/seabios ... -device virtio-net-pci,romfile=
 #
 # usage: tools/qemu/fetch-build.sh [-f|--force] [-j N]
@@ -34,7 +34,11 @@ TREE=$NCOAL_BUILD/qemu-tree
 OUT=$NCOAL_BUILD/qemu
 SRC_LIST=/etc/apt/sources.list.d/ncoal-qemu-src.sources
 
+# The devices: ours only (devices-x86_64.mak, copied into the tree as
+# configs/devices/x86_64-softmmu/ncoal.mak before configure).
+DEVICES=$HERE/devices-x86_64.mak
 CONFIGURE=(--target-list=x86_64-softmmu --without-default-features
+	--without-default-devices --with-devices-x86_64=ncoal
 	--enable-kvm --enable-tcg --enable-vhost-net --enable-vhost-kernel
 	--disable-docs --disable-werror --disable-user)
 
@@ -118,6 +122,8 @@ key=$(
 	{
 		echo "src $src_pkg $src_ver"
 		echo "configure ${CONFIGURE[*]}"
+		echo "devices"
+		cat "$DEVICES"
 		for p in "${series[@]}"; do
 			echo "patch $p"
 			cat "$PATCHES/$p"
@@ -294,8 +300,16 @@ done
 
 # --- 4. configure and build ---------------------------------------------
 
+# Our device list, where --with-devices-x86_64=ncoal reads it (copied only
+# when it differs: meson regenerates the build when it changes).
+devmak=$TREE/src/configs/devices/x86_64-softmmu/ncoal.mak
+cmp -s "$DEVICES" "$devmak" || cp "$DEVICES" "$devmak"
+# The configure stamp: the line and the device list (a new list configures
+# afresh, as a new line does).
+stamp="${CONFIGURE[*]} devices $(sha256sum < "$DEVICES" | cut -d' ' -f1)"
+
 bdir=$TREE/build
-if [ "$(cat "$bdir/.configure" 2>/dev/null)" != "${CONFIGURE[*]}" ]; then
+if [ "$(cat "$bdir/.configure" 2>/dev/null)" != "$stamp" ]; then
 	note "configure ${CONFIGURE[*]}"
 	rm -rf "$bdir"
 	mkdir -p "$bdir"
@@ -304,10 +318,10 @@ if [ "$(cat "$bdir/.configure" 2>/dev/null)" != "${CONFIGURE[*]}" ]; then
 		tail -n 30 "$TREE/configure.log" >&2
 		die "configure failed (log: $TREE/configure.log)"
 	}
-	echo "${CONFIGURE[*]}" > "$bdir/.configure"
+	echo "$stamp" > "$bdir/.configure"
 fi
 
-note "ninja -j$jobs qemu-system-x86_64 (a full build: 2.5-5 min on 2 idle cores)"
+note "ninja -j$jobs qemu-system-x86_64 (a full build: 4-5 min on 2 cores)"
 if ! ninja -C "$bdir" -j "$jobs" qemu-system-x86_64 > "$TREE/build.log" 2>&1; then
 	grep -E 'error|Error' "$TREE/build.log" | head -n 30 >&2 || true
 	tail -n 10 "$TREE/build.log" >&2
