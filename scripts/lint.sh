@@ -177,16 +177,50 @@ else
 	drain
 fi
 
+# --- one prefix per side -----------------------------------------------------
+
+# The functions and global data our objects define (make modules'
+# build/src), each with its side's prefix: vhost_net_coal_ in vhost_net,
+# virtnet_coal_ in virtio_net, ncoal_ in the engine. Aside: what the
+# tracepoint macros generate, and sysfs attributes' NAME_show/_store
+# (DEVICE_ATTR_RO() names them).
+prefixes() {
+	local src=$NCOAL_BUILD/src o want out bad='' n=0
+
+	cd "$src" || return 1
+	for o in drivers/vhost/net_coalesce*.o drivers/net/virtio_net_coal*.o \
+		 drivers/vhost/ncoal*.o; do
+		case $o in
+		drivers/vhost/net_*) want=vhost_net_coal_ ;;
+		drivers/net/*) want=virtnet_coal_ ;;
+		*) want=ncoal_ ;;
+		esac
+		[ -f "$o" ] || continue
+		n=$((n + 1))
+		out=$(nm --defined-only "$o" |
+		      awk -v o="$o" -v w="$want" 'NF == 3 && $2 ~ /^[TDBRGt]$/ &&
+				index($3, w) != 1 && $3 !~ /^(__|trace_raw_output_|trace_event_raw_|perf_trace_)/ &&
+				!($2 == "t" && $3 ~ /_(show|store)$/) {
+					print o ": " $3 }')
+		[ -z "$out" ] || bad+="$out"$'\n'
+	done
+	[ $n -ge 3 ] || { echo "$src: $n of our objects (make modules)"; return 1; }
+	[ -z "$bad" ] || { echo "$bad"; return 1; }
+}
+
 # --- W=1 and sparse on our build ------------------------------------------
 
 if ! kdir=$( (ncoal_kdir) 2>&1); then
 	skip "build: W=1, no new warnings" "no kernel build directory: $kdir"
 	skip "sparse: C=2, no new warnings" "no kernel build directory: $kdir"
+	skip "symbols: one prefix per side (vhost_net_coal_, virtnet_coal_, ncoal_)" "no kernel build directory: $kdir"
 elif [ $have_upstream = 0 ]; then
 	skip "build: W=1, no new warnings" "no matching kernel source: $up_err"
 	skip "sparse: C=2, no new warnings" "no matching kernel source: $up_err"
+	skip "symbols: one prefix per side (vhost_net_coal_, virtnet_coal_, ncoal_)" "no matching kernel source: $up_err"
 else
 	check "build: W=1, no new warnings" scripts/build.sh
+	check "symbols: one prefix per side (vhost_net_coal_, virtnet_coal_, ncoal_)" prefixes
 	if command -v sparse > /dev/null; then
 		check "sparse: C=2, no new warnings" env CHECK_SPARSE=1 scripts/build.sh
 	else
