@@ -233,10 +233,9 @@ int ncoal_dim_params_validate(const struct ncoal_dim_params *p,
  * @p: parameters, already checked with ncoal_dim_params_validate()
  * @c: the ring's engine, initialised with ncoal_init()
  *
- * Call once (or again after ncoal_dim_destroy(): it initialises
- * &dim.work), and ncoal_dim_destroy() before @d goes away.  Applies @p's
- * mode to @c; adaptive mode starts at profile 0 (nothing held) and lets
- * DIM find out whether holding pays.
+ * Call once, or again after ncoal_dim_destroy(), and ncoal_dim_destroy()
+ * before @d goes away.  Applies @p's mode to @c; adaptive mode starts at
+ * profile 0 (nothing held) and lets DIM find out whether holding pays.
  */
 void ncoal_dim_init(struct ncoal_dim *d, enum ncoal_dim_dir dir,
 		    const struct ncoal_dim_params *p, struct ncoal *c);
