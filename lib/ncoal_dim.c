@@ -340,10 +340,17 @@ static bool ncoal_dim_sample(struct ncoal_dim *d, const struct ncoal *c,
 	 * comes back above it is new traffic, and starts from holding
 	 * nothing: a profile a flood climbed to can hold one request in
 	 * flight below the gate again before a window ends, and would
-	 * then never be measured.  The probe back-off stays.
+	 * then never be measured.  The probe back-off stays, and a pause
+	 * counts notifications above the gate only: it starts over here,
+	 * or a rate that dips below the gate between probes would use it
+	 * up and let DIM probe again at once.
 	 */
 	if (ncoal_state(c) != NCOAL_STATE_ACTIVE) {
 		d->measuring = false;
+		if (d->backoff) {
+			d->skip = d->backoff * DIM_NEVENTS;
+			d->skip_from = st->sent;
+		}
 		if (!d->dim.profile_ix)
 			return false;
 		ncoal_dim_forget(d);

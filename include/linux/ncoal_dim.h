@@ -68,8 +68,10 @@
  * nothing.  So when DIM comes back to 0 from a profile whose holds
  * covered fewer than 1.5 frames each (a hold of a single frame is pure
  * delay), it pauses for a number of windows that doubles with each such
- * probe (up to NCOAL_DIM_BACKOFF_MAX); a profile whose holds covered 2
- * frames or more clears it, so traffic that batches is never paused.
+ * probe (up to NCOAL_DIM_BACKOFF_MAX), counted above the rate gate (a
+ * dip below the gate starts the pause over); a profile whose holds
+ * covered 2 frames or more clears it, so traffic that batches is never
+ * paused.
  * A probe whose first 4 notifications covered fewer than 1.25 frames
  * each ends there, as a step back to 0, instead of after a window.
  *
@@ -183,7 +185,8 @@ struct ncoal_dim_window {
  * @bound_usecs: &ncoal_params.usecs the profile was mapped from
  * @bound_frames: &ncoal_params.max_frames the profile was mapped from
  * @moves: profile changes
- * @skip_from: notification count when the current pause began
+ * @skip_from: notification count when the current pause began, or last
+ *	started over below the gate
  * @skip: notifications to pause for, 0: none
  * @mark_pkts: frame count at the last profile move
  * @mark_sent: notification count at the last profile move
