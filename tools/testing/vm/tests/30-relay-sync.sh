@@ -110,6 +110,15 @@ sync_ok() {
 }
 check "SYNC budget 1000: RX 400/32 applied, TX kick 800 -> 600 (budget - RX), rate 1000/100 ms on RX and TX" sync_ok
 
+# The rate on TX judged on the host's ring alone, not on the answer:
+# sync_ok stops at the first field of the answer that is wrong.
+sync_tx_rate() {
+	inject 4 32 "$(sync_hex 1000 400 32 800 16 1000 100)" || return 1
+	ring_is "$D1" tx "$(cat "$P/tx_coalesce_usecs")" \
+		"$(cat "$P/tx_max_coalesced_frames")" explicit 1000 100
+}
+check "SYNC's rate 1000/100 ms reaches the host TX ring, which keeps its delay and frame bound" sync_tx_rate
+
 std_keeps_rate() {
 	inject 1 0 "$(le32 8 150)" || return 1
 	[ "$ST" = 0 ] || fail "RX_SET status $ST" || return 1
