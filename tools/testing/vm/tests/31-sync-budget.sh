@@ -109,26 +109,24 @@ capped() {
 check "host cap 200 us/16: the answer 200/16 is what ethtool -c shows; ethtool -C 300/20 again: back" capped
 
 failed_ethtool() {
-	local before after
+	local before after w
 
 	before=$(sync_vals) || return 1
-	if l2 'ethtool -C eth0 adaptive-rx on rx-usecs 77' > /dev/null 2>&1; then
-		fail "adaptive-rx on with a new rx-usecs accepted"
-		return 1
-	fi
-	if l2 'ethtool -C eth0 rx-usecs 1500' > /dev/null 2>&1; then
-		fail "rx-usecs 1500 over the budget 1000 accepted"
-		return 1
-	fi
-	if l2 'ethtool -C eth0 rx-usecs 100 rx-frames 0' > /dev/null 2>&1; then
-		fail "rx-usecs 100 without rx-frames accepted while synchronised"
-		return 1
-	fi
-	# The next command carries what is in effect, not the refused 77.
-	l2 "echo 1000 > $C/budget_usecs" || return 1
-	after=$(sync_vals) || return 1
-	[ "$after" = "$before" ] || fail "changed: $before -> $after" || return 1
-	ring_is "$D0" rx 300 20 explicit || return 1
+	# Each refused command, then a budget write, which sends the
+	# proposal: it carries what is in effect, not the refused values.
+	for w in "adaptive-rx on rx-usecs 77:adaptive-rx on with a new rx-usecs" \
+		 "rx-usecs 1500:rx-usecs 1500 over the budget 1000" \
+		 "rx-usecs 100 rx-frames 0:rx-usecs 100 without rx-frames while synchronised"; do
+		if l2 "ethtool -C eth0 ${w%%:*}" > /dev/null 2>&1; then
+			fail "${w#*:} accepted"
+			return 1
+		fi
+		l2 "echo 1000 > $C/budget_usecs" || return 1
+		after=$(sync_vals) || return 1
+		[ "$after" = "$before" ] ||
+			fail "after ethtool -C ${w%%:*}: $before -> $after" || return 1
+		ring_is "$D0" rx 300 20 explicit || return 1
+	done
 	shows 300 20
 }
 check "failed ethtool -C (adaptive-rx with rx-usecs 77, 1500 > budget, no rx-frames): nothing changes, not the next proposal" failed_ethtool
