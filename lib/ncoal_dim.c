@@ -314,6 +314,13 @@ static bool ncoal_dim_decide(struct ncoal_dim *d,
 	return dim->profile_ix != prev_ix;
 }
 
+/* Pause probing for d->backoff windows from notification count @sent. */
+static void ncoal_dim_pause(struct ncoal_dim *d, u64 sent)
+{
+	d->skip = d->backoff * DIM_NEVENTS;
+	d->skip_from = sent;
+}
+
 /* Start a measuring window now. */
 static void ncoal_dim_open(struct ncoal_dim *d, const struct ncoal *c,
 			   u64 now)
@@ -347,10 +354,8 @@ static bool ncoal_dim_sample(struct ncoal_dim *d, const struct ncoal *c,
 	 */
 	if (ncoal_state(c) != NCOAL_STATE_ACTIVE) {
 		d->measuring = false;
-		if (d->backoff) {
-			d->skip = d->backoff * DIM_NEVENTS;
-			d->skip_from = st->sent;
-		}
+		if (d->backoff)
+			ncoal_dim_pause(d, st->sent);
 		if (!d->dim.profile_ix)
 			return false;
 		ncoal_dim_forget(d);
@@ -419,8 +424,7 @@ static bool ncoal_dim_sample(struct ncoal_dim *d, const struct ncoal *c,
 		d->backoff = d->backoff ?
 			     min_t(u16, d->backoff * 2, NCOAL_DIM_BACKOFF_MAX) :
 			     1;
-		d->skip = d->backoff * DIM_NEVENTS;
-		d->skip_from = st->sent;
+		ncoal_dim_pause(d, st->sent);
 	}
 	return true;
 }
