@@ -422,7 +422,7 @@ static bool ncoal_dim_sample(struct ncoal_dim *d, const struct ncoal *c,
 	} else if (old_ix && !d->dim.profile_ix && 2 * pkts < 3 * sent) {
 		/* Holds of single frames: wait longer before the next probe. */
 		d->backoff = d->backoff ?
-			     min_t(u16, d->backoff * 2, NCOAL_DIM_BACKOFF_MAX) :
+			     min_t(u16, d->backoff * 4, NCOAL_DIM_BACKOFF_MAX) :
 			     1;
 		ncoal_dim_pause(d, st->sent);
 	}

@@ -693,14 +693,14 @@ static void test_rr_one_in_flight(void)
  * factor of up to 2.5 either way every 50 requests or so (the emulator
  * schedules the guest in bursts), +-40% within.  5 ms and 64 frames
  * bound, gate 300 frames/s.  What matters is the share of requests a
- * probe holds in the bench's 10 s runs (about 5000 requests), each of
- * which starts learning anew.  At the slowest the rate falls below the
- * gate.
+ * probe holds in the bench's 10 s runs (about 20,000 requests on the
+ * rig, December 2026), each of which starts learning anew.  At the
+ * slowest the rate falls below the gate.
  */
 static void rr_rig_noise_one(void)
 {
 	u64 t = 0, held = 0, wait = 0, base = 1400 * US, rtt = base;
-	int i, n = 5000;
+	int i, n = 20000;
 	struct ring r;
 
 	rng_state = 0x5eed;
@@ -715,8 +715,12 @@ static void rr_rig_noise_one(void)
 	       (double)held / n, (double)wait / n / US, n,
 	       (unsigned long long)ncoal_dim_moves(&r.d),
 	       (unsigned long long)r.c.stats.deactivations);
-	/* 1.7% with the frames table while a pause ran out below the gate */
-	CHECK(held * 100 <= (u64)n);
+	/*
+	 * Every held request lands in the tail: the bench's p99 moved
+	 * with 0.27% held per side.  A pause doubling up to 32 windows
+	 * held 0.30% here with the frames table.
+	 */
+	CHECK(held * 500 <= (u64)n);
 	CHECK(!r.late);
 	CHECK(!r.arm_over_bound);
 }
