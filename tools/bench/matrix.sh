@@ -195,7 +195,7 @@ GUEST_SYNFLOOD_SWEEP_RATE=1500
 # 2 s runs, [0.84, 1.36] over 6 pairs of 10 s ones. Each switch of
 # setting restarts the adaptive mode's learning, whose probes hold a
 # few requests until their back-off grows: 1.5% of them in a 2 s run,
-# 0.6% in 10 s (memcached, 1 connection, December 2026).
+# 0.6% in 10 s (memcached, 1 connection, December 2026, before aace135).
 GUEST_APP_DURATION=10
 
 # guest-rr: sockperf UDP request/response L1 -> guest. Rate < 300:
