@@ -136,6 +136,14 @@ out=$(cd "$out" && pwd)
 # matrix only when asked
 [ "$quick" = 1 ] && save=0
 [ "$save" = 1 ] && [[ " ${l1args[*]} " =~ \ --(rates|settings|dirs|duration)\  ]] && save=0
+# A saved run stands for the checkout: its modules must be built from it
+# (make bench builds them; bench.sh alone takes build/ as it is).
+if [ "$save" = 1 ] && [ "$report_only" = 0 ]; then
+	want="ncoal-$(git -C "$NCOAL_ROOT" describe --always --dirty 2>/dev/null)"
+	have=$(modinfo -F ncoal "$NCOAL_BUILD/vhost_net.ko" 2>/dev/null)
+	[ "${have%% *}" = "$want" ] ||
+		die "$NCOAL_BUILD/vhost_net.ko is '${have:-not built}', the checkout $want: make modules first (make bench does), or --no-save"
+fi
 [ -n "$data" ] || data=$NCOAL_ROOT/$DATA_REL
 # The committed report comes from the saved runs only; a run not saved
 # reports next to its data.
