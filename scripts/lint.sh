@@ -181,30 +181,52 @@ fi
 
 # The functions and global data our objects define (make modules'
 # build/src), each with its side's prefix: vhost_net_coal_ in vhost_net,
-# virtnet_coal_ in virtio_net, ncoal_ in the engine. Aside: what the
-# tracepoint macros generate, and sysfs attributes' NAME_show/_store
-# (DEVICE_ATTR_RO() names them).
+# virtnet_coal_ in virtio_net, ncoal_ in the engine. In the upstream files
+# the series patches (net.o, virtio_net.o) ours are the names their
+# unpatched source does not have. Aside: what the tracepoint macros
+# generate, sysfs attributes' NAME_show/_store (DEVICE_ATTR_RO() names
+# them), and the helpers the series factors out of upstream code, which
+# keep the driver's own prefix.
+FACTORED_OUT='virtnet_sq_kick'
 prefixes() {
-	local src=$NCOAL_BUILD/src o want out bad='' n=0
+	local src=$NCOAL_BUILD/src o want out up bad='' n=0
 
 	cd "$src" || return 1
-	for o in drivers/vhost/net_coalesce*.o drivers/net/virtio_net_coal*.o \
-		 drivers/vhost/ncoal*.o; do
+	for o in drivers/vhost/net_coalesce*.o drivers/vhost/ncoal*.o \
+		 drivers/vhost/net.o drivers/net/virtio_net.o; do
+		up=
 		case $o in
+		drivers/vhost/net.o) want=vhost_net_coal_; up=drivers/vhost/net.c ;;
 		drivers/vhost/net_*) want=vhost_net_coal_ ;;
-		drivers/net/*) want=virtnet_coal_ ;;
+		drivers/net/virtio_net.o) want=virtnet_coal_; up=drivers/net/virtio_net.c ;;
 		*) want=ncoal_ ;;
 		esac
 		[ -f "$o" ] || continue
 		n=$((n + 1))
+		if [ -n "$up" ]; then
+			up=$NCOAL_BUILD/upstream/$up
+			[ -f "$up" ] || { echo "no $up (make modules)"; return 1; }
+		else
+			up=/dev/null
+		fi
 		out=$(nm --defined-only "$o" |
-		      awk -v o="$o" -v w="$want" 'NF == 3 && $2 ~ /^[TDBRGt]$/ &&
-				index($3, w) != 1 && $3 !~ /^(__|trace_raw_output_|trace_event_raw_|perf_trace_)/ &&
-				!($2 == "t" && $3 ~ /_(show|store)$/) {
-					print o ": " $3 }')
+		      awk -v o="$o" -v w="$want" -v keep=" $FACTORED_OUT " -v upf="$up" '
+				FILENAME == upf {
+					while (match($0, /[A-Za-z_][A-Za-z0-9_]*/)) {
+						upstream[substr($0, RSTART, RLENGTH)] = 1
+						$0 = substr($0, RSTART + RLENGTH)
+					}
+					next
+				}
+				{ name = $3; sub(/\..*/, "", name) }
+				NF == 3 && $2 ~ /^[TDBRGt]$/ && !(name in upstream) &&
+				index(name, w) != 1 && index(keep, " " name " ") == 0 &&
+				name !~ /^(__|trace_raw_output_|trace_event_raw_|perf_trace_|init_module$|cleanup_module$)/ &&
+				!($2 == "t" && name ~ /_(show|store)$/) {
+					print o ": " $3 }' "$up" -)
 		[ -z "$out" ] || bad+="$out"$'\n'
 	done
-	[ $n -ge 3 ] || { echo "$src: $n of our objects (make modules)"; return 1; }
+	[ $n -ge 5 ] || { echo "$src: $n of our objects (make modules)"; return 1; }
 	[ -z "$bad" ] || { echo "$bad"; return 1; }
 }
 
