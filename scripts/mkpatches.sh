@@ -19,10 +19,9 @@
 #     virtio_net.h), with the ioctl-number.rst entry;
 #   - patches/series, vhost_net patches first, then virtio_net; each new
 #     file of ours is added by the first patch that uses it (or uses a
-#     file that uses it), with its Makefile and Kconfig lines, so every
-#     patch builds;
-#   - virtio_net.c becomes virtio_net_main.c first, so that kbuild can link
-#     more objects into virtio_net.ko;
+#     file that uses it), with its Makefile and Kconfig lines, and an
+#     upstream file that starts including the engine's header selects
+#     NCOAL, so every patch builds;
 #   - Documentation/networking/*.rst and Documentation/ABI/ last.
 #
 # Nothing here is edited by hand: patches/, our files and the out-of-tree
@@ -39,7 +38,7 @@ only=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--only) only=${2:?--only kernel|qemu}; shift 2 ;;
-	-h|--help) sed -n '3,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "usage: $0 [--only kernel|qemu]" >&2; exit 2 ;;
 	esac
 done
@@ -354,17 +353,11 @@ commit_step() {
 		git -C "$tree" commit -q --no-verify --cleanup=whitespace -F "$msg"
 }
 
-# Apply a repository patch to tree $1; $2: the patch; $3: sed script for
-# its paths (may be empty).
+# Apply a repository patch to tree $1; $2: the patch.
 apply_patch() {
-	local tree=$1 p=$2 paths=${3:-} out
+	local tree=$1 p=$2 out
 
-	if [ -n "$paths" ]; then
-		sed -E "$paths" "$p" > "$tmp/patch"
-	else
-		cp "$p" "$tmp/patch"
-	fi
-	out=$(cd "$tree" && git apply --whitespace=nowarn "$tmp/patch" 2>&1) ||
+	out=$(cd "$tree" && git apply --whitespace=nowarn "$p" 2>&1) ||
 		die "$(basename "$p") does not apply in the series tree: $out"
 }
 
@@ -558,6 +551,19 @@ module_of() {
 	echo "$m $mk $sym"
 }
 
+# An upstream .c file $1 of a patch that includes the engine's header:
+# its module's Kconfig symbol selects NCOAL (our new files get theirs in
+# add_files).
+engine_user() {
+	local f=$1 mms sym
+
+	case $f in *.c) ;; *) return 0 ;; esac
+	grep -q '<linux/ncoal.h>' "$KT/$f" || return 0
+	mms=$(module_of "$f")
+	read -r _ _ sym <<< "$mms"
+	kconfig_select "$KT/$(dirname "$f")/Kconfig" "$sym" NCOAL
+}
+
 # Add "select SYM" to "config CFG" in Kconfig file $1 (after its last
 # select, else after its type), once.
 kconfig_select() {
@@ -582,8 +588,7 @@ kconfig_select() {
 	mv "$f.new" "$f"
 }
 
-# Link object $3 into module $2 in Makefile $1; single-file modules get
-# their object list first (see the rename step).
+# Link object $3 into module $2 in Makefile $1 (after its object list).
 makefile_obj() {
 	local f=$1 m=$2 o=$3 src=$4 cflags=
 
@@ -591,10 +596,7 @@ makefile_obj() {
 	if grep -q '^#define CREATE_TRACE_POINTS' "$src"; then
 		cflags="CFLAGS_$o := -I\$(src)"
 	fi
-	if ! grep -qE "^$m-y[[:space:]]*:?=" "$f"; then
-		sed -i -E "/^obj-\\\$\\(CONFIG_[A-Z0-9_]+\\)[[:space:]]*\\+=[[:space:]]*$m\\.o/a $m-y := $o" "$f"
-		grep -qE "^$m-y := $o" "$f" || die "$f: no obj-\$(CONFIG_...) += $m.o"
-	fi
+	grep -qE "^$m-y[[:space:]]*:?=" "$f" || die "$f: no $m-y object list"
 	awk -v m="$m" -v o="$o" -v cflags="$cflags" '
 		{ line[NR] = $0 }
 		$0 ~ "^" m "-y[ \t]*[:+]?=" { last = NR; if ($NF == o) have = 1 }
@@ -722,11 +724,6 @@ add_files() {
 		fix_text "$dest"
 		fix_includes "$dest"
 		case $f in
-		drivers/*)
-			# Upstream's virtio_net.c is virtio_net_main.c now.
-			sed -i -E 's/(^|[^a-z_])virtio_net\.c/\1virtio_net_main.c/g' "$dest" ;;
-		esac
-		case $f in
 		lib/*_kunit.c) ;;
 		lib/*.c)
 			lib_module "$dest" ;;
@@ -819,8 +816,6 @@ patch_group() {
 	esac
 }
 
-VIRTIO_RENAME='s#^(diff --git a/drivers/net/)virtio_net\.c b/drivers/net/virtio_net\.c#\1virtio_net_main.c b/drivers/net/virtio_net_main.c#; s#^(---|\+\+\+) ([ab])/drivers/net/virtio_net\.c$#\1 \2/drivers/net/virtio_net_main.c#'
-
 msg_lib() {
 	cat <<'EOT'
 lib: add ncoal, a notification coalescing engine
@@ -874,24 +869,6 @@ ioctls live, rather than into a header of their own.
 The vhost ioctl range, 0xAF, has never been listed in ioctl-number.rst,
 and it overlaps the Freescale hypervisor's 0xAF 00-1F; list it, with
 the new numbers, and mark both as conflicting.
-EOT
-}
-
-msg_rename() {
-	cat <<'EOT'
-virtio_net: rename virtio_net.c to virtio_net_main.c
-
-virtio_net.ko is built from the single file virtio_net.c. The following
-patches put the TX kick coalescing glue (the timer and the per-queue
-life cycle, the ethtool and sysfs knobs, the synchronisation command)
-into files of their own instead of growing the 7,000 lines of
-virtio_net.c, and kbuild cannot link other objects into a module whose
-only object has the module's name.
-
-Rename the file and link virtio_net.ko from virtio_net_main.o; the
-module's name does not change. No functional change. MAINTAINERS
-covers drivers/net/virtio_net* so that the new files are the virtio
-maintainers' as well.
 EOT
 }
 
@@ -958,7 +935,7 @@ make_kernel() {
 		for p in "${vhost_p[@]}"; do steps+=("patch:$p"); done
 	fi
 	if [ ${#virtio_p[@]} -gt 0 ]; then
-		steps+=(rename virtio-uapi)
+		steps+=(virtio-uapi)
 		for p in "${virtio_p[@]}"; do steps+=("patch:$p"); done
 	fi
 	steps+=(docs)
@@ -1042,15 +1019,6 @@ make_kernel() {
 			merge_uapi "$KT" kernel vhost
 			ioctl_numbers
 			;;
-		rename)
-			msg_rename > "$msg"
-			date=$(project_date patches)
-			git -C "$KT" mv drivers/net/virtio_net.c drivers/net/virtio_net_main.c
-			makefile_obj "$KT/drivers/net/Makefile" virtio_net virtio_net_main.o /dev/null
-			sed -i 's|^F:\tdrivers/net/virtio_net\.c$|F:\tdrivers/net/virtio_net*|' "$KT/MAINTAINERS"
-			grep -q '^F:	drivers/net/virtio_net\*$' "$KT/MAINTAINERS" ||
-				die "MAINTAINERS: no F: drivers/net/virtio_net.c to update"
-			;;
 		virtio-uapi)
 			msg_virtio_uapi > "$msg"
 			date=$(project_date "$VIRTIO_UAPI")
@@ -1059,13 +1027,10 @@ make_kernel() {
 		patch:*)
 			p=${step#patch:}
 			date=$(patch_message "$PATCHES/$p" "$msg")
-			if [ "$(patch_group "$PATCHES/$p")" = virtio ]; then
-				apply_patch "$KT" "$PATCHES/$p" "$VIRTIO_RENAME"
-			else
-				apply_patch "$KT" "$PATCHES/$p"
-			fi
+			apply_patch "$KT" "$PATCHES/$p"
 			for f in $(git -C "$KT" diff --name-only); do
 				fix_includes "$KT/$f"
+				engine_user "$f"
 			done
 			[ ${#added[@]} -eq 0 ] || add_files "${added[@]}"
 			fix_message "$msg"
@@ -1206,12 +1171,11 @@ Design
   once. Knobs in sysfs
   (/sys/class/net/<dev>/virtio_coalesce/) and ethtool -C (pkt-rate-low,
   sample-interval, tx-aggr-max-frames, tx-aggr-time-usecs), counters in
-  ethtool -S (txN_kick_*). The glue lives in virtio_net_coal*.c, one
-  file per concern; virtio_net.c is renamed to virtio_net_main.c first
-  so that kbuild can link them into virtio_net.ko.
+  ethtool -S (txN_kick_*), all in virtio_net.c, next to the code
+  they hook into.
 
-- Synchronisation (last virtio_net patch, and a proposal to the virtio
-  specification): with VIRTIO_NET_F_NOTF_COAL_SYNC the driver proposes
+- Synchronisation (the last three virtio_net patches, and a proposal to
+  the virtio specification): with VIRTIO_NET_F_NOTF_COAL_SYNC the driver proposes
   one latency budget and its split between the device's RX
   notification delay and its own TX kick delay; the device answers what
   it applied, and the driver fits its kick delay into the rest.
@@ -1284,8 +1248,10 @@ $(benchmarks)
 Open questions
 --------------
 
-- The virtio_net rename: the alternative is to keep the glue inside
-  virtio_net.c.
+- The kick coalescing lives in virtio_net.c itself; files of its own
+  would need virtio_net.c renamed (kbuild links no other object into a
+  module whose only object has the module's name), which would break
+  every patch in flight against it.
 - VIRTIO_NET_F_NOTF_COAL_SYNC needs the virtio TC first; the rest of the
   series does not depend on it.
 - Hardware numbers (real interrupt injection and VM exits) are missing.

@@ -351,9 +351,8 @@ build_step() {
 	for f in "${built[@]}"; do
 		[ -f "$B/$f" ] || { echo "$f was not built" >&2; return 1; }
 	done
-	# Warnings, without paths of this build, line numbers, and the
-	# rename of virtio_net.c.
-	grep -iE 'warning:' "$log" | sed -E "s|$B/||g; s|:[0-9]+:[0-9]+:|:|; s|virtio_net_main\\.c|virtio_net.c|g" |
+	# Warnings, without paths of this build and line numbers.
+	grep -iE 'warning:' "$log" | sed -E "s|$B/||g; s|:[0-9]+:[0-9]+:|:|" |
 		sort -u > "$WORK/warnings.$label"
 	echo "${built[*]##*/}"
 }
