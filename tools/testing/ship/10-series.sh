@@ -7,9 +7,10 @@
 #     every From: and Signed-off-by: of both is git config's identity;
 #  2. the kernel series has at most 15 patches, [PATCH net-next NN/MM]
 #     subjects with a subsystem prefix, a message body and Signed-off-by
-#     in every patch, no packaging-only file (ncoal_ident), and a filled-in
-#     cover letter whose base-commit is the tree below; the QEMU series
-#     has bodies, Signed-off-by and base-commit too;
+#     in every patch, no packaging-only file (ncoal_ident), no upstream
+#     file renamed, copied or deleted, and a filled-in cover letter whose
+#     base-commit is the tree below; the QEMU series has bodies,
+#     Signed-off-by and base-commit too;
 #  3. that tree is the current Debian kernel source: the files the series
 #     changes equal the tarball's (KSRC), and its version is KDIR's;
 #  4. the series applies with git am, one patch at a time, to a clean
@@ -172,6 +173,12 @@ if [ -z "$bad" ]; then
 else
 	not_ok "kernel series: no packaging-only file (ncoal_ident)" "$bad"
 fi
+
+# A renamed or deleted upstream file breaks every patch in flight
+# against it, and git blame across it: the series only changes and adds.
+bad=$(grep -HE '^(rename|copy) from |^deleted file mode ' "${kpatches[@]}" 2>/dev/null |
+	sed "s|^$OUT/||")
+result "kernel series: no upstream file renamed, copied or deleted" "$bad"
 
 # $1: cover letter; $2: the base the series must name.
 cover() {
